@@ -1,0 +1,159 @@
+/**
+ * Runs the call machine as a pure function: persisted snapshot + event in, next snapshot and
+ * everything the step asks for (prompts, effects, timer changes) out, as data. The server
+ * owns all I/O; this file owns the mapping from XState's action objects to that data.
+ */
+import { type AnyActorScope, createActor, type SnapshotFrom } from 'xstate';
+import { CALL_EVENT_TYPES, type CallEvent, type CallEventType, sampleEvent } from './call.events.js';
+import {
+  type CallContext,
+  type CallInput,
+  type CallLimits,
+  createCallMachine,
+  DEFAULT_LIMITS,
+  DELAY_TIMER_NAMES,
+  type PromptKey,
+} from './call.machine.js';
+
+export type CallSnapshot = SnapshotFrom<ReturnType<typeof createCallMachine>>;
+/** The JSON form of a snapshot, as stored. Deep history is kept as state-node ids. */
+export type PersistedCall = Record<string, unknown>;
+
+export type Effect = { type: 'supervisor.escalation'; topic: string };
+
+/** A delayed machine event: armed (due after `delayMs`) or cancelled, keyed by `id`. */
+export type TimerChange =
+  | { op: 'arm'; id: string; name: string; event: { type: string }; delayMs: number }
+  | { op: 'cancel'; id: string };
+
+export interface Step {
+  snapshot: CallSnapshot;
+  prompts: PromptKey[];
+  effects: Effect[];
+  timers: TimerChange[];
+}
+
+type ExecutableAction = { type: string; params?: unknown };
+
+export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
+  const machine = createCallMachine(limits);
+  // One scope for every step: building one per call of xstate's transition() helper costs
+  // an actor construction each time (about 10x the transition itself).
+  const collected: ExecutableAction[] = [];
+  const self = createActor(machine, { input: {} });
+  const scope = {
+    self,
+    id: '',
+    sessionId: '',
+    system: self.system,
+    defer: () => {},
+    logger: () => {},
+    stopChild: () => {},
+    emit: () => {},
+    actionExecutor: (action: ExecutableAction) => {
+      collected.push(action);
+    },
+  } as unknown as AnyActorScope;
+
+  const allowedByState = new Map<string, CallEventType[]>();
+
+  function drain(snapshot: CallSnapshot): Step {
+    const step: Step = { snapshot, prompts: [], effects: [], timers: [] };
+    for (const action of collected) {
+      const params = action.params as Record<string, unknown> | undefined;
+      switch (action.type) {
+        case 'say':
+          step.prompts.push(params?.key as PromptKey);
+          break;
+        case 'escalateToSupervisor':
+          step.effects.push({ type: 'supervisor.escalation', topic: String(params?.topic ?? '') });
+          break;
+        case 'xstate.raise':
+          if (params && typeof params.delay === 'number') {
+            const event = params.event as { type: string };
+            step.timers.push({
+              op: 'arm',
+              id: String(params.id),
+              name: timerName(event.type),
+              event,
+              delayMs: params.delay,
+            });
+          }
+          break;
+        case 'xstate.cancel':
+          step.timers.push({ op: 'cancel', id: String(params?.sendId) });
+          break;
+      }
+    }
+    collected.length = 0;
+    return step;
+  }
+
+  return {
+    machine,
+    limits,
+
+    /** A new call: the greeting state and its prompt. */
+    start(input: CallInput = {}): Step {
+      collected.length = 0;
+      return drain(machine.getInitialSnapshot(scope, input));
+    },
+
+    restore(persisted: PersistedCall): CallSnapshot {
+      // restoreSnapshot, not resolveState: only it revives deep history (the place a hold
+      // or a connection episode returns to) from stored ids into state nodes.
+      return machine.restoreSnapshot({ ...persisted, children: {} } as never, scope) as CallSnapshot;
+    },
+
+    persist(snapshot: CallSnapshot): PersistedCall {
+      const { value, context, status, historyValue } = machine.getPersistedSnapshot(snapshot) as unknown as Record<
+        string,
+        unknown
+      >;
+      return { value, context, status, historyValue };
+    },
+
+    /** Whether the script allows this event now (SPEC §2 "What may happen when"). */
+    allows(snapshot: CallSnapshot, event: CallEvent | { type: string }): boolean {
+      return snapshot.status === 'active' && snapshot.can(event as CallEvent);
+    },
+
+    /** Applies an event the caller has checked with `allows` (or a due timer's event). */
+    apply(snapshot: CallSnapshot, event: CallEvent | { type: string }): Step {
+      collected.length = 0;
+      return drain(machine.transition(snapshot, event as CallEvent, scope) as CallSnapshot);
+    },
+
+    /** The API events allowed now. Guards never block an event outright here (the limit
+     *  branches end the call instead), so the state value alone decides. */
+    allowedEvents(snapshot: CallSnapshot): CallEventType[] {
+      if (snapshot.status !== 'active') return [];
+      const key = JSON.stringify(snapshot.value);
+      let allowed = allowedByState.get(key);
+      if (!allowed) {
+        allowed = CALL_EVENT_TYPES.filter((type) => snapshot.can(sampleEvent(type)));
+        allowedByState.set(key, allowed);
+      }
+      return allowed;
+    },
+  };
+}
+
+export type CallRuntime = ReturnType<typeof createCallRuntime>;
+
+/** `xstate.after.holdCheck.call.hold` -> `hold.check`: the name clients see for a timer. */
+export function timerName(eventType: string): string {
+  const delay = eventType.split('.')[2] as keyof typeof DELAY_TIMER_NAMES;
+  return eventType.startsWith('xstate.after.') && delay in DELAY_TIMER_NAMES ? DELAY_TIMER_NAMES[delay] : eventType;
+}
+
+/** The active state as dotted paths without the machine id: one string, or one per region. */
+export function statePaths(snapshot: CallSnapshot): string | string[] {
+  const leaves = snapshot._nodes.filter((node) => node.type === 'atomic' || node.type === 'final');
+  const paths = leaves.map((node) => node.path.join('.'));
+  return paths.length === 1 ? (paths[0] as string) : paths;
+}
+
+export function counters(context: CallContext) {
+  return { repeats: context.repeats, connectionAttempts: context.connectionAttempts, warnings: context.warnings };
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    // Process tests (crash, restart, multi-node, browser) start servers on free ports; two
+    // cores, so keep file-level parallelism modest.
+    maxWorkers: 2,
+  },
+});
