@@ -124,6 +124,12 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
       return drain(machine.transition(snapshot, event as CallEvent, scope) as CallSnapshot);
     },
 
+    /** allowedEvents for a stored snapshot, restoring it only the first time its state is seen. */
+    allowedEventsOf(persisted: PersistedCall): CallEventType[] {
+      if (persisted.status !== 'active') return [];
+      return allowedByState.get(JSON.stringify(persisted.value)) ?? this.allowedEvents(this.restore(persisted));
+    },
+
     /** The API events allowed now. Guards never block an event outright here (the limit
      *  branches end the call instead), so the state value alone decides. */
     allowedEvents(snapshot: CallSnapshot): CallEventType[] {
@@ -147,10 +153,22 @@ export function timerName(eventType: string): string {
   return eventType.startsWith('xstate.after.') && delay in DELAY_TIMER_NAMES ? DELAY_TIMER_NAMES[delay] : eventType;
 }
 
-/** The active state as dotted paths without the machine id: one string, or one per region. */
+/** The active state as dotted paths: one string, or one per region running in parallel. */
 export function statePaths(snapshot: CallSnapshot): string | string[] {
-  const leaves = snapshot._nodes.filter((node) => node.type === 'atomic' || node.type === 'final');
-  const paths = leaves.map((node) => node.path.join('.'));
+  return pathsOfValue(snapshot.value);
+}
+
+/** Same as statePaths, from a stored state value (no machine needed). */
+export function pathsOfValue(value: unknown): string | string[] {
+  const paths: string[] = [];
+  const walk = (node: unknown, prefix: string) => {
+    if (typeof node === 'string') {
+      paths.push(prefix + node);
+      return;
+    }
+    for (const [key, child] of Object.entries(node as Record<string, unknown>)) walk(child, `${prefix}${key}.`);
+  };
+  walk(value, '');
   return paths.length === 1 ? (paths[0] as string) : paths;
 }
 

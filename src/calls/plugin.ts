@@ -1,0 +1,82 @@
+/**
+ * The core as a Fastify plugin: opens the store, builds the call service and the timer
+ * worker, wires store notifications (other processes) into both, and closes them in order.
+ */
+import fp from 'fastify-plugin';
+import { createCallRuntime } from '../../machines/call.runtime.js';
+import type { Config } from '../config.js';
+import { Metrics } from '../metrics.js';
+import { openStore } from '../store/index.js';
+import type { CallStore } from '../store/types.js';
+import { TimerWorker } from '../timers/worker.js';
+import { CallService, type ServiceHooks } from './service.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    store: CallStore;
+    calls: CallService;
+    timers: TimerWorker;
+    metrics: Metrics;
+  }
+}
+
+export interface CoreOptions {
+  config: Config;
+  /** Extra observers of applied events (the XState inspector bridge uses this). */
+  hooks?: ServiceHooks;
+}
+
+export default fp<CoreOptions>(
+  async (app, { config, hooks = {} }) => {
+    const metrics = new Metrics();
+    const store = await openStore(config);
+    const runtime = createCallRuntime(config.limits);
+    let timers: TimerWorker | null = null;
+
+    const calls = new CallService(store, runtime, {
+      cacheSize: config.callCacheSize,
+      hooks: {
+        ...hooks,
+        onApplied(info) {
+          metrics.eventsApplied.inc({ type: info.type, source: info.source });
+          hooks.onApplied?.(info);
+        },
+        onTimerArmed: (dueAt) => timers?.armed(dueAt),
+        onTimerFired: (lateMs) => metrics.timerLateness.observe(Math.max(0, lateMs) / 1000),
+        onBatch(size, seconds) {
+          metrics.commitBatch.observe(size);
+          metrics.commitSeconds.observe(seconds);
+        },
+      },
+    });
+    timers = new TimerWorker(store, calls, {
+      maxSleepMs: store.shared ? 5_000 : 60_000,
+      onError: (error) => app.log.error({ err: error }, 'timer delivery failed'),
+    });
+    await store.watch({
+      change: (callId, version) => {
+        calls.remoteChange(callId, version).catch((error) => app.log.warn({ err: error }, 'remote change'));
+      },
+      timerArmed: (dueAt) => timers?.armed(dueAt),
+    });
+
+    metrics.gauge('callflow_calls_active', 'Calls not yet ended', () => store.countCalls('active'));
+    metrics.gauge('callflow_calls_cached', 'Calls held decoded in memory', () => calls.cachedCalls);
+    metrics.gauge('callflow_stream_clients', 'Open SSE streams', () => calls.bus.subscriberCount);
+
+    app.decorate('config', config);
+    app.decorate('metrics', metrics);
+    app.decorate('store', store);
+    app.decorate('calls', calls);
+    app.decorate('timers', timers);
+
+    app.addHook('onReady', async () => timers?.start());
+    app.addHook('onClose', async () => {
+      await timers?.stop();
+      await calls.drain();
+      await store.close();
+    });
+  },
+  { name: 'callflow-core' },
+);

@@ -1,0 +1,58 @@
+/**
+ * Every error a client can see, with its status and problem type. One handler in app.ts turns
+ * them (and Fastify's own) into application/problem+json (RFC 9457).
+ */
+import createError from '@fastify/error';
+
+export const PROBLEM_BASE = 'https://callflow.dev/problems/';
+
+export const CallNotFound = createError<[string]>('CALL_NOT_FOUND', 'No call with id "%s"', 404);
+export const CallExists = createError<[string]>(
+  'CALL_EXISTS',
+  'Call "%s" already exists with another body; the same body again is an idempotent replay',
+  409,
+);
+export const CallEnded = createError<[string]>('CALL_ENDED', 'Call "%s" has ended and takes no more events', 409);
+export const IdempotencyConflict = createError<[string]>(
+  'IDEMPOTENCY_CONFLICT',
+  'Event id "%s" was already used on this call with another body',
+  409,
+);
+export const Unauthorized = createError(
+  'UNAUTHORIZED',
+  'A valid "Authorization: Bearer <token>" header is required',
+  401,
+);
+export const UnsupportedMediaType = createError<[string]>(
+  'UNSUPPORTED_MEDIA_TYPE',
+  'Request bodies must be application/json, got "%s"',
+  415,
+);
+export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'The request body is over %d bytes', 413);
+export const InvalidBody = createError<[string]>('INVALID_BODY', '%s', 400);
+
+/** 409 with the events that are allowed instead, so a client can correct itself. */
+export class EventNotAllowed extends Error {
+  readonly statusCode = 409;
+  readonly code = 'EVENT_NOT_ALLOWED';
+  constructor(
+    readonly eventType: string,
+    readonly state: string | string[],
+    readonly allowedEvents: string[],
+  ) {
+    super(`"${eventType}" is not allowed in state ${JSON.stringify(state)}`);
+  }
+}
+
+export const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};

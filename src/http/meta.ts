@@ -1,0 +1,56 @@
+/** The catalogue, the machine definition, health, readiness and metrics. */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { CATALOGUES, LOCALES } from '../../machines/catalogue.js';
+import { describeMachine } from '../../machines/describe.js';
+
+export const scriptRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const machine = describeMachine(app.calls.runtime.machine, app.config.limits);
+
+  app.get(
+    '/script',
+    {
+      schema: {
+        summary: 'The phrase catalogues (one per locale) and the event labels',
+        response: {
+          200: Type.Object({ locales: Type.Array(Type.String()), catalogues: Type.Record(Type.String(), Type.Any()) }),
+        },
+      },
+    },
+    async () => ({ locales: [...LOCALES], catalogues: CATALOGUES }),
+  );
+
+  app.get(
+    '/machine',
+    {
+      schema: {
+        summary: 'The statechart: state nodes, transitions, limits (enough to draw it)',
+        response: { 200: Type.Any() },
+      },
+    },
+    async () => machine,
+  );
+};
+
+export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+
+  app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
+    if (closing) return reply.status(503).send({ status: 'closing' });
+    try {
+      await app.store.ping();
+      return { status: 'ready', store: app.store.kind };
+    } catch {
+      return reply.status(503).send({ status: 'store unavailable' });
+    }
+  });
+
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4').send(await app.metrics.render()),
+  );
+};

@@ -1,0 +1,77 @@
+/**
+ * GET /v1/calls/:callId/stream: Server-Sent Events. The current view on connect (or, with
+ * Last-Event-ID: N, every change after version N), then one `call` event per change.
+ */
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { CallView } from '../calls/view.js';
+import { CallIdParams, problems } from './schemas.js';
+
+const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const open = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const close of open) close();
+  });
+
+  app.get(
+    '/calls/:callId/stream',
+    {
+      schema: {
+        summary: 'Live changes of one call (text/event-stream)',
+        params: CallIdParams,
+        headers: Type.Object({ 'last-event-id': Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$' })) }),
+        produces: ['text/event-stream'],
+        response: {
+          200: Type.String({ description: 'event: call, id: version, data: the call view' }),
+          ...problems(400, 401, 404),
+        },
+      },
+    },
+    async (request, reply) => {
+      const { callId } = request.params;
+      const lastEventId = request.headers['last-event-id'];
+      await app.calls.requireCall(callId);
+
+      reply.hijack();
+      const raw = reply.raw;
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      raw.write('retry: 2000\n\n');
+
+      let lastSent = lastEventId === undefined ? -1 : Number(lastEventId);
+      let catchingUp = true;
+      const early: CallView[] = [];
+      const send = (view: CallView) => {
+        if (view.version <= lastSent) return;
+        lastSent = view.version;
+        raw.write(`id: ${view.version}\nevent: call\ndata: ${JSON.stringify(view)}\n\n`);
+      };
+      // Subscribe before reading, so nothing committed in between is missed; versions dedupe.
+      const unsubscribe = app.calls.bus.subscribe(callId, (view) => (catchingUp ? early.push(view) : send(view)));
+      const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), app.config.keepAliveMs);
+      const close = () => {
+        clearInterval(keepAlive);
+        unsubscribe();
+        open.delete(close);
+        raw.end();
+      };
+      open.add(close);
+      request.raw.on('close', close);
+
+      try {
+        if (lastEventId === undefined) send(await app.calls.getView(callId));
+        else for (const view of await app.calls.viewsAfter(callId, lastSent)) send(view);
+      } catch (error) {
+        request.log.warn({ err: error }, 'stream catch-up failed');
+      }
+      catchingUp = false;
+      for (const view of early.sort((a, b) => a.version - b.version)) send(view);
+    },
+  );
+};
+
+export default streamRoutes;

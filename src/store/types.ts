@@ -1,0 +1,117 @@
+/**
+ * The one storage contract every backend implements (SQLite, PostgreSQL). The contract test
+ * suite in test/store runs unchanged against each of them.
+ */
+import type { PromptKey } from '../../machines/call.machine.js';
+import type { Effect, PersistedCall } from '../../machines/call.runtime.js';
+import type { Locale } from '../../machines/catalogue.js';
+
+export type CallStatus = 'active' | 'ended';
+export type EventSource = 'api' | 'timer';
+
+/** A pending delayed event of a call (the hold check). `dueAt` is epoch milliseconds. */
+export interface TimerRow {
+  callId: string;
+  timerId: string;
+  name: string;
+  dueAt: number;
+  event: { type: string };
+}
+
+/** A call as it stands after its latest applied event. */
+export interface CallRecord {
+  callId: string;
+  status: CallStatus;
+  version: number;
+  locale: Locale;
+  snapshot: PersistedCall;
+  /** Prompt keys and effects of the latest applied event (or the greeting for version 0). */
+  prompts: PromptKey[];
+  actions: Effect[];
+  timers: Pick<TimerRow, 'timerId' | 'name' | 'dueAt'>[];
+  /** Canonical JSON of the create request: the same body again is an idempotent replay. */
+  createFingerprint: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** One applied event; with `snapshot` etc. it is also the call as it stood at `seq`. */
+export interface HistoryEntry {
+  callId: string;
+  seq: number;
+  eventId: string | null;
+  /** Canonical JSON of `{type, data}`: the same event id with another body is a conflict. */
+  fingerprint: string | null;
+  type: string;
+  data: Record<string, unknown>;
+  source: EventSource;
+  at: number;
+  status: CallStatus;
+  snapshot: PersistedCall;
+  prompts: PromptKey[];
+  actions: Effect[];
+  timers: Pick<TimerRow, 'timerId' | 'name' | 'dueAt'>[];
+}
+
+/** Everything one applied event writes, committed atomically or not at all. */
+export interface EventChange {
+  kind: 'event';
+  call: CallRecord;
+  /** The version the change was computed from; someone else moved it on: conflict. */
+  expectedVersion: number;
+  history: HistoryEntry;
+  armTimers: TimerRow[];
+  cancelTimers: string[];
+  /** A timer firing: the change holds only if this very timer row is still there. */
+  firedTimer?: { timerId: string; dueAt: number };
+}
+
+export interface CreateChange {
+  kind: 'create';
+  call: CallRecord;
+}
+
+export type Change = EventChange | CreateChange;
+
+/**
+ * `ok`: written. `conflict`: nothing written, because the call moved on (version), already
+ * exists (create), the event id is taken (idempotency) or the fired timer is gone.
+ */
+export type CommitOutcome = 'ok' | 'conflict';
+
+export interface ListQuery {
+  status?: CallStatus;
+  limit: number;
+  /** Opaque: the last call id of the previous page. */
+  cursor?: string;
+}
+
+/** What other processes sharing the store did (PostgreSQL LISTEN/NOTIFY). */
+export interface RemoteHandlers {
+  change(callId: string, version: number): void;
+  timerArmed(dueAt: number): void;
+}
+
+export interface CallStore {
+  readonly kind: 'sqlite' | 'postgres';
+  /** True when other processes may write the same calls: cached state must be re-read before
+   *  it is trusted for a refusal, and reads go to the store. */
+  readonly shared: boolean;
+  /** How many commit batches may be in flight at once (1 for a synchronous driver). */
+  readonly maxConcurrentCommits: number;
+  /** Starts delivering other processes' changes and timer arms; a no-op for a private store. */
+  watch(handlers: RemoteHandlers): Promise<void>;
+  /** Writes the changes, each atomically; a batch shares one transaction where it can. */
+  commit(changes: Change[]): Promise<CommitOutcome[]>;
+  getCall(callId: string): Promise<CallRecord | null>;
+  listCalls(query: ListQuery): Promise<CallRecord[]>;
+  history(callId: string, afterSeq?: number): Promise<HistoryEntry[]>;
+  findEvent(callId: string, eventId: string): Promise<HistoryEntry | null>;
+  /** Due timers (dueAt <= now), claimed for `leaseMs` so other nodes skip them meanwhile. */
+  claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRow[]>;
+  /** The earliest dueAt of any unclaimed timer, or null. */
+  nextTimerDue(): Promise<number | null>;
+  countCalls(status: CallStatus): Promise<number>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
