@@ -99,11 +99,7 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
       return drain(machine.getInitialSnapshot(scope, input));
     },
 
-    restore(persisted: PersistedCall): CallSnapshot {
-      // restoreSnapshot, not resolveState: only it revives deep history (the place a hold
-      // or a connection episode returns to) from stored ids into state nodes.
-      return machine.restoreSnapshot({ ...persisted, children: {} } as never, scope) as CallSnapshot;
-    },
+    restore,
 
     persist(snapshot: CallSnapshot): PersistedCall {
       const { value, context, status, historyValue } = machine.getPersistedSnapshot(snapshot) as unknown as Record<
@@ -127,22 +123,30 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
     /** allowedEvents for a stored snapshot, restoring it only the first time its state is seen. */
     allowedEventsOf(persisted: PersistedCall): CallEventType[] {
       if (persisted.status !== 'active') return [];
-      return allowedByState.get(JSON.stringify(persisted.value)) ?? this.allowedEvents(this.restore(persisted));
+      return allowedByState.get(JSON.stringify(persisted.value)) ?? allowedEvents(restore(persisted));
     },
 
-    /** The API events allowed now. Guards never block an event outright here (the limit
-     *  branches end the call instead), so the state value alone decides. */
-    allowedEvents(snapshot: CallSnapshot): CallEventType[] {
-      if (snapshot.status !== 'active') return [];
-      const key = JSON.stringify(snapshot.value);
-      let allowed = allowedByState.get(key);
-      if (!allowed) {
-        allowed = CALL_EVENT_TYPES.filter((type) => snapshot.can(sampleEvent(type)));
-        allowedByState.set(key, allowed);
-      }
-      return allowed;
-    },
+    allowedEvents,
   };
+
+  function restore(persisted: PersistedCall): CallSnapshot {
+    // restoreSnapshot, not resolveState: only it revives deep history (the place a hold
+    // or a connection episode returns to) from stored ids into state nodes.
+    return machine.restoreSnapshot({ ...persisted, children: {} } as never, scope) as CallSnapshot;
+  }
+
+  /** The API events allowed now. Guards never block an event outright here (the limit
+   *  branches end the call instead), so the state value alone decides. */
+  function allowedEvents(snapshot: CallSnapshot): CallEventType[] {
+    if (snapshot.status !== 'active') return [];
+    const key = JSON.stringify(snapshot.value);
+    let allowed = allowedByState.get(key);
+    if (!allowed) {
+      allowed = CALL_EVENT_TYPES.filter((type) => snapshot.can(sampleEvent(type)));
+      allowedByState.set(key, allowed);
+    }
+    return allowed;
+  }
 }
 
 export type CallRuntime = ReturnType<typeof createCallRuntime>;

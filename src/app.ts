@@ -34,7 +34,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     // Our own one-line-per-request log (onResponse below) replaces Fastify's two lines.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DRAIN_LIMIT,
-    forceCloseConnections: true,
+    // Idle keep-alive sockets close at once; requests in flight finish (SSE streams are
+    // ended by their route's preClose hook).
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
