@@ -1,0 +1,18 @@
+# callflow: one service process. Data lives in /data (mount a volume there).
+FROM node:20-bookworm-slim
+WORKDIR /app
+# better-sqlite3 builds from source when no prebuilt binary fits.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts=false && npm cache clean --force
+COPY machines ./machines
+COPY src ./src
+COPY public ./public
+COPY tsconfig.json ./
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATABASE_URL=sqlite:/data/callflow.db
+RUN mkdir -p /data && chown node:node /data
+VOLUME ["/data"]
+EXPOSE 3000
+USER node
+HEALTHCHECK --interval=10s --timeout=3s CMD node -e "fetch('http://127.0.0.1:3000/readyz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+CMD ["node", "--import", "tsx", "src/server.ts"]
