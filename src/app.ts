@@ -5,10 +5,10 @@ import { timingSafeEqual } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyServerOptions, LogController } from 'fastify';
+import Fastify, { type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
 import core, { type CoreOptions } from './calls/plugin.js';
 import type { Config } from './config.js';
-import { Unauthorized } from './errors.js';
+import { PROBLEM_BASE, ShuttingDown, TITLES, Unauthorized } from './errors.js';
 import { bodyAjv, queryAjv } from './http/ajv.js';
 import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
@@ -37,8 +37,41 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     // Idle keep-alive sockets close at once; requests in flight finish (SSE streams are
     // ended by their route's preClose hook).
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Requests that arrive while closing get a problem+json 503 from the hook below instead
+    // of Fastify's own plain JSON one.
+    return503OnClosing: false,
+    // The router's default (100) refused valid callIds of 101-128 characters with a plain
+    // 414; longer ids now reach the schema and get its 400.
+    routerOptions: { maxParamLength: 1024 },
+    // Router-level errors (a malformed URL, a parameter over the limit above) as problem+json 400.
+    frameworkErrors: (error, request, reply) => {
+      void (reply as unknown as FastifyReply)
+        .status(400)
+        .type('application/problem+json')
+        .send({
+          type: `${PROBLEM_BASE}invalid-request`,
+          title: TITLES[400],
+          status: 400,
+          detail: error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A path parameter is too long' : error.message,
+          instance: request.url,
+        });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Graceful shutdown: in-flight requests finish and their connections close after the
+  // answer (without `Connection: close` a keep-alive socket kept server.close waiting until
+  // the client dropped it, past the 10 s force-exit); new requests get a 503 problem.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async () => {
+    if (closing) throw new ShuttingDown();
+  });
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (closing) reply.header('connection', 'close');
+    return payload;
+  });
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'querystring' ? queryAjv : bodyAjv).compile(schema));
   registerJsonBodies(app);

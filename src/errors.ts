@@ -30,6 +30,11 @@ export const UnsupportedMediaType = createError<[string]>(
 );
 export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'The request body is over %d bytes', 413);
 export const InvalidBody = createError<[string]>('INVALID_BODY', '%s', 400);
+export const ShuttingDown = createError(
+  'SHUTTING_DOWN',
+  'The service is shutting down and takes no new requests; retry shortly',
+  503,
+);
 
 /** 409 with the events that are allowed instead, so a client can correct itself. */
 export class EventNotAllowed extends Error {
