@@ -117,6 +117,8 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
     /** Applies an event the caller has checked with `allows` (or a due timer's event). */
     apply(snapshot: CallSnapshot, event: CallEvent | { type: string }): Step {
       collected.length = 0;
+      // An ended call is final: nothing may change it, whatever the caller checked.
+      if (snapshot.status !== 'active') return { snapshot, prompts: [], effects: [], timers: [] };
       return drain(machine.transition(snapshot, event as CallEvent, scope) as CallSnapshot);
     },
 
@@ -173,6 +175,8 @@ export function pathsOfValue(value: unknown): string | string[] {
     for (const [key, child] of Object.entries(node as Record<string, unknown>)) walk(child, `${prefix}${key}.`);
   };
   walk(value, '');
+  // Sorted: stored JSON may not keep key order (PostgreSQL jsonb does not), clients compare arrays.
+  paths.sort();
   return paths.length === 1 ? (paths[0] as string) : paths;
 }
 
