@@ -7,13 +7,24 @@ const headers: Record<string, string> = { 'content-type': 'application/json' };
 if (process.env.API_TOKEN) headers.authorization = `Bearer ${process.env.API_TOKEN}`;
 
 type Prompt = { key: string; text: string; instruction: string | null };
-type View = { version: number; state: string | string[]; prompts: Prompt[]; counters: Record<string, number>; status: string; endReason: string | null };
+type View = {
+  version: number;
+  state: string | string[];
+  prompts: Prompt[];
+  counters: Record<string, number>;
+  status: string;
+  endReason: string | null;
+};
 
 async function call(method: string, path: string, body?: unknown): Promise<View> {
-  const res = await fetch(`${base}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-  const json = await res.json();
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as View & { detail?: string };
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${json.detail ?? JSON.stringify(json)}`);
-  return json as View;
+  return json;
 }
 
 function show(label: string, view: View) {
@@ -47,7 +58,9 @@ async function nextStreamedView(callId: string, afterVersion: number, timeoutMs:
 }
 
 async function main() {
-  const machine = (await (await fetch(`${base}/v1/machine`, { headers })).json()) as { limits: { holdCheckSeconds: number } };
+  const machine = (await (await fetch(`${base}/v1/machine`, { headers })).json()) as {
+    limits: { holdCheckSeconds: number };
+  };
   const callId = `demo-${Date.now()}`;
   let seq = 0;
   const send = (type: string, data?: object) =>
@@ -59,7 +72,10 @@ async function main() {
   const held = await send('call.hold');
   show('call.hold', held);
   console.log(`\n… waiting ${machine.limits.holdCheckSeconds} s for the hold check (HOLD_CHECK_SECONDS)`);
-  show('hold.check (timer)', await nextStreamedView(callId, held.version, (machine.limits.holdCheckSeconds + 10) * 1000));
+  show(
+    'hold.check (timer)',
+    await nextStreamedView(callId, held.version, (machine.limits.holdCheckSeconds + 10) * 1000),
+  );
   show('call.unhold', await send('call.unhold'));
   show('answer.given', await send('answer.given'));
   for (let i = 1; i <= 4; i++) show(`customer.repeat-request #${i}`, await send('customer.repeat-request'));
