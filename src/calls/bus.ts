@@ -15,7 +15,9 @@ export class ChangeBus {
     set.add(listener);
     return () => {
       set.delete(listener);
-      if (set.size === 0) this.listeners.delete(callId);
+      // Only our own set: a second call after the set was dropped and a new subscriber made a
+      // new one must not drop that subscriber.
+      if (set.size === 0 && this.listeners.get(callId) === set) this.listeners.delete(callId);
     };
   }
 

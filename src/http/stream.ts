@@ -53,11 +53,32 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Subscribe before reading, so nothing committed in between is missed; versions dedupe.
       const unsubscribe = app.calls.bus.subscribe(callId, (view) => (catchingUp ? early.push(view) : send(view)));
       const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), app.config.keepAliveMs);
+      const openedAt = performance.now();
+      let closed = false;
       const close = () => {
+        // Called by the client's disconnect and by shutdown: only the first counts.
+        if (closed) return;
+        closed = true;
         clearInterval(keepAlive);
         unsubscribe();
         open.delete(close);
         raw.end();
+        // A hijacked reply skips onResponse, so the stream's one request line (SPEC §4: info
+        // logs one line per request) and its count are written here, when it ends.
+        app.metrics.httpRequests.inc({
+          method: request.method,
+          route: request.routeOptions.url ?? 'unmatched',
+          status: '200',
+        });
+        request.log.info(
+          {
+            method: request.method,
+            url: request.url,
+            status: 200,
+            ms: Math.round((performance.now() - openedAt) * 10) / 10,
+          },
+          'request',
+        );
       };
       open.add(close);
       request.raw.on('close', close);
