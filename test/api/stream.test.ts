@@ -173,3 +173,18 @@ describe('stream', () => {
     expect(reader.views()[0]).toEqual(ended);
   });
 });
+
+describe('change bus', () => {
+  it('a second unsubscribe of a gone subscriber does not drop a newer one', async () => {
+    const { ChangeBus } = await import('../../src/calls/bus.js');
+    const bus = new ChangeBus();
+    const seen: number[] = [];
+    const first = bus.subscribe('c', () => {});
+    first();
+    bus.subscribe('c', (view) => seen.push(view.version));
+    first(); // again, e.g. from both the disconnect and the shutdown
+    bus.publish({ callId: 'c', version: 7 } as never);
+    expect(seen).toEqual([7]);
+    expect(bus.subscriberCount).toBe(1);
+  });
+});
