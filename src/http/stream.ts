@@ -73,7 +73,8 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
         request.log.info(
           {
             method: request.method,
-            url: request.url,
+            // EventSource clients pass the token in the query: keep it out of the log.
+            url: request.url.replace(/([?&]access_token=)[^&]*/, '$1[redacted]'),
             status: 200,
             ms: Math.round((performance.now() - openedAt) * 10) / 10,
           },
