@@ -115,6 +115,14 @@ describe('POST /v1/calls', () => {
 
     const en = await createCall(app, { callId: uniqueId(), locale: 'en' });
     expect(en.prompts).toEqual([{ key: 'greeting', text: GREETING_EN, instruction: null }]);
+    // English: the {name} address, dropped (and the next word capitalised) without a name.
+    expect((await apply(app, en.callId, { type: 'call.hold' })).prompts[0]?.text).toBe(
+      'Please stay on the line, I will check the information',
+    );
+    await apply(app, en.callId, { type: 'customer.identified', data: { firstName: 'John' } });
+    expect((await apply(app, en.callId, { type: 'customer.speech' })).prompts[0]?.text).toBe(
+      'John, please stay on the line. I am checking the information for you',
+    );
   });
 
   it('the same body again answers 200 with the current view and changes nothing', async () => {

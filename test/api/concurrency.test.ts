@@ -100,6 +100,42 @@ describe('one call, many events at once', () => {
   });
 });
 
+describe('one call created many times at once', () => {
+  it('10 parallel creates with the same body: one 201, the others 200 with the same view', async () => {
+    const body = { callId: 'parallel-create', customer: { firstName: 'Иван' } };
+    const responses = await Promise.all(
+      range(10).map(() =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/calls',
+          payload: body,
+          headers: { 'content-type': 'application/json' },
+        }),
+      ),
+    );
+    const statuses = responses.map((r) => r.statusCode).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 200, 200, 200, 201]);
+    const views = responses.map((r) => r.json() as View);
+    for (const v of views) expect(v).toEqual(views[0]);
+    expect(await getHistory(app, 'parallel-create')).toEqual([]);
+  });
+
+  it('parallel creates with different bodies: the first wins, the others are 409', async () => {
+    const responses = await Promise.all(
+      range(6).map((i) =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/calls',
+          payload: { callId: 'parallel-create-2', locale: i === 0 ? 'ru' : 'en' },
+          headers: { 'content-type': 'application/json' },
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual([201, 409, 409, 409, 409, 409]);
+    expect((await getView(app, 'parallel-create-2')).locale).toBe('ru');
+  });
+});
+
 describe('many calls at once', () => {
   it('20 calls x 10 events in parallel: each call consecutive 1..10, nothing lost', async () => {
     const calls = await Promise.all(range(20).map(() => newCall(app)));

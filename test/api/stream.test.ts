@@ -188,3 +188,38 @@ describe('change bus', () => {
     expect(bus.subscriberCount).toBe(1);
   });
 });
+
+describe('stream with API_TOKENS', () => {
+  it('takes the token as a bearer header or as ?access_token= (EventSource cannot send headers)', async () => {
+    const secured = await buildTestApp({ API_TOKENS: 'stream-token' });
+    try {
+      await secured.listen({ port: 0, host: '127.0.0.1' });
+      const address = secured.server.address();
+      const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      const created = await postJson(
+        url,
+        '/v1/calls',
+        { callId: 'secured-stream' },
+        { authorization: 'Bearer stream-token' },
+      );
+      expect(created.status).toBe(201);
+      const denied = await fetch(`${url}/v1/calls/secured-stream/stream`);
+      expect(denied.status).toBe(401);
+      expect(denied.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect((await fetch(`${url}/v1/calls/secured-stream/stream?access_token=wrong`)).status).toBe(401);
+      for (const [path, headers] of [
+        ['/v1/calls/secured-stream/stream?access_token=stream-token', {}],
+        ['/v1/calls/secured-stream/stream', { authorization: 'Bearer stream-token' }],
+      ] as const) {
+        const reader = await SseReader.open(`${url}${path}`, headers);
+        readers.push(reader);
+        expect(reader.status).toBe(200);
+        await reader.waitFor((r) => r.messages.length >= 1);
+        expect(reader.messages[0]?.id).toBe('0');
+        reader.close();
+      }
+    } finally {
+      await secured.close();
+    }
+  });
+});

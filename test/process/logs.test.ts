@@ -147,3 +147,37 @@ describe('logs', () => {
     for (const name of NAMES) expect(server.output().toLowerCase()).not.toContain(name.toLowerCase());
   });
 });
+
+describe('stream request lines', () => {
+  it('a stream is logged once when it ends, without its access_token', async () => {
+    const { buildApp } = await import('../../src/app.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const lines: string[] = [];
+    const app = await buildApp(
+      loadConfig({ DATABASE_URL: 'sqlite::memory:', API_TOKENS: 'very-secret-token', LOG_LEVEL: 'info' }),
+      { logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } },
+    );
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const address = app.server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      await fetch(`${base}/v1/calls`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer very-secret-token' },
+        body: JSON.stringify({ callId: 'token-stream' }),
+      });
+      const stream = await SseReader.open(`${base}/v1/calls/token-stream/stream?access_token=very-secret-token`);
+      await stream.waitFor((r) => r.messages.length >= 1);
+      stream.close();
+      const deadline = Date.now() + 5_000;
+      while (!lines.some((l) => l.includes('/stream')) && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      await app.close();
+    }
+    const streamLines = lines.filter((l) => l.includes('/stream')).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(streamLines).toHaveLength(1);
+    expect(streamLines[0]).toMatchObject({ msg: 'request', method: 'GET', status: 200 });
+    expect(lines.join('')).not.toContain('very-secret-token');
+  });
+});
