@@ -473,6 +473,47 @@ describe('the call view', () => {
   }
 });
 
+describe('returns (SPEC §2)', () => {
+  it('unhold and connection.restored go back to where the conversation was; a pending offer stays pending', async () => {
+    const { callId } = await newCall(app);
+    const pending = await apply(app, callId, { type: 'customer.non-citizen' });
+    expect(pending.allowedEvents).toEqual(expect.arrayContaining(['offer.accepted', 'offer.declined']));
+    await apply(app, callId, { type: 'call.hold' });
+    const back = await apply(app, callId, { type: 'call.unhold' });
+    expect(back.state).toEqual(pending.state);
+    expect(back.allowedEvents).toEqual(pending.allowedEvents);
+    const episode = await apply(app, callId, { type: 'customer.inaudible' });
+    expect(episode.counters.connectionAttempts).toBe(1);
+    expect(episode.allowedEvents.slice().sort()).toEqual(
+      [
+        'call.hangup',
+        'connection.restored',
+        'customer.cannot-hear',
+        'customer.identified',
+        'customer.inaudible',
+      ].sort(),
+    );
+    const restored = await apply(app, callId, { type: 'connection.restored' });
+    expect(restored.state).toEqual(pending.state);
+    expect(restored.counters.connectionAttempts).toBe(0);
+    expect(restored.prompts).toEqual([]);
+    const accepted = await apply(app, callId, { type: 'offer.accepted' });
+    expect(accepted.status).toBe('active');
+    expect(accepted.allowedEvents).not.toContain('offer.accepted');
+  });
+
+  it('interjections keep the repeat count; answer.given resets it', async () => {
+    const { callId } = await newCall(app);
+    await applyAll(app, callId, ['answer.given', 'customer.repeat-request', 'customer.repeat-request']);
+    const after = await applyAll(app, callId, ['customer.prank', 'customer.no-card', 'customer.third-party']);
+    expect(after.counters.repeats).toBe(2);
+    expect((await apply(app, callId, { type: 'customer.repeat-request' })).counters.repeats).toBe(3);
+    expect((await apply(app, callId, { type: 'answer.given' })).counters.repeats).toBe(0);
+    const again = await apply(app, callId, { type: 'customer.repeat-request' });
+    expect(again).toMatchObject({ status: 'active', counters: { repeats: 1 } });
+  });
+});
+
 describe('version', () => {
   it('grows by exactly one per applied event and not on replays or errors', async () => {
     const { callId } = await newCall(app);

@@ -449,6 +449,11 @@ export async function crashScenario(
       expect(stored.length - acks).toBeGreaterThanOrEqual(0);
       expect(stored.length - acks).toBeLessThanOrEqual(1);
       expect((await readView(url, callId)).version).toBe(history.length);
+      // An acknowledged event sent again after the restart is a replay of what was stored.
+      if (acks > 0) {
+        const again = await postEvent(url, callId, { ...CRASH_SEQUENCE[acks - 1], id: eventId(acks - 1) });
+        expect(again).toMatchObject({ replayed: true, version: acks });
+      }
 
       // Retry the rest, in order: the one whose fate was unknown replays or applies; the
       // ones never sent apply.
