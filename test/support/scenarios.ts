@@ -9,6 +9,7 @@
  *   shutdownScenario - SIGTERM lets in-flight requests finish with 2xx, exits 0
  */
 import http from 'node:http';
+import net from 'node:net';
 import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { type HistoryEvent, sleep, until, type View } from './api.js';
@@ -496,7 +497,8 @@ export interface ShutdownOutcome {
 
 /**
  * Requests that are in flight when SIGTERM arrives (headers and half a body sent) finish with
- * 2xx after it and are stored; an open SSE stream does not hold the exit up; a burst sent
+ * 2xx after it and are stored; neither an open SSE stream nor an unused connection holds the
+ * exit up; a burst sent
  * around the signal gets either a 2xx (then stored) or a refusal (503 or a connection
  * closed before its request was read; then not stored). The exit code is 0.
  */
@@ -552,6 +554,12 @@ export async function shutdownScenario(options: ScenarioOptions & { slow?: numbe
     });
     await sleep(200); // the server has read the headers of every slow request
 
+    // A connection opened but never used (a browser's preconnect; undici opens one after an
+    // aborted fetch): it must not hold the exit up.
+    const idle = net.connect(server.port, '127.0.0.1');
+    idle.on('error', () => {});
+    await new Promise((resolve) => idle.once('connect', resolve));
+
     // A burst around the signal.
     const burst = burstCalls.map((callId) =>
       request(base, 'POST', `/v1/calls/${callId}/events`, { type: 'customer.no-card', id: 'burst' }).then(
@@ -575,6 +583,7 @@ export async function shutdownScenario(options: ScenarioOptions & { slow?: numbe
     expect(exitMs, 'exit soon after the last in-flight answer').toBeLessThan(5_000);
     await Promise.race([streamEnded, sleep(1_000)]);
     stream.abort();
+    idle.destroy();
     server = null;
 
     const answers = await Promise.all(burst);
