@@ -3,7 +3,7 @@
  * OpenAPI docs; and API_TOKENS (SPEC §4): /v1 needs a bearer, the rest stays open.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apply, newCall, problemOf } from '../support/api.js';
+import { apply, applyAll, newCall, problemOf } from '../support/api.js';
 import { buildTestApp, post, type TestApp } from '../support/app.js';
 import { FIXED } from './texts.js';
 
@@ -171,5 +171,30 @@ describe('API_TOKENS', () => {
 
   it('without API_TOKENS no bearer is needed', async () => {
     expect((await post(app, '/v1/calls', { callId: 'open-1' })).statusCode).toBe(201);
+  });
+});
+
+describe('configured limits (SPEC §4)', () => {
+  it('MAX_REPEATS and MAX_CONNECTION_ATTEMPTS change the counting rules', async () => {
+    const strict = await buildTestApp({ MAX_REPEATS: '1', MAX_CONNECTION_ATTEMPTS: '2' });
+    try {
+      const a = await newCall(strict);
+      expect((await applyAll(strict, a.callId, ['answer.given', 'customer.repeat-request'])).status).toBe('active');
+      expect(await apply(strict, a.callId, { type: 'customer.repeat-request' })).toMatchObject({
+        status: 'ended',
+        endReason: 'repeat-limit',
+        counters: { repeats: 2 },
+      });
+      const b = await newCall(strict);
+      expect((await applyAll(strict, b.callId, ['customer.cannot-hear', 'customer.inaudible'])).status).toBe('active');
+      expect(await apply(strict, b.callId, { type: 'customer.cannot-hear' })).toMatchObject({
+        status: 'ended',
+        endReason: 'connection-lost',
+        counters: { connectionAttempts: 3 },
+        prompts: [{ key: 'connection.call-back' }],
+      });
+    } finally {
+      await strict.close();
+    }
   });
 });
