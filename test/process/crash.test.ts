@@ -24,7 +24,7 @@ describe('kill -9 on SQLite', () => {
     const outcome = await crashScenario({
       databaseUrl,
       probe: sqliteProbe(databaseUrl),
-      calls: 20,
+      calls: 10,
       env: { SQLITE_SYNCHRONOUS: 'FULL' },
     });
     expect(outcome.acknowledged).toBeGreaterThan(0);
