@@ -1,0 +1,27 @@
+/** (c) Memory per active call: memory-child.ts in a fresh process with --expose-gc. */
+import { runJsonChild } from './processes.js';
+
+export interface MemorySpec {
+  calls: number;
+  warmCalls: number;
+  /** CALL_CACHE_SIZE: how many calls the service keeps decoded (the service default is 20,000). */
+  cacheSize: number;
+  dir: string;
+}
+
+export interface MemoryResult {
+  calls: number;
+  cacheSize: number;
+  cachedCalls: number;
+  activeCalls: number;
+  createSeconds: number;
+  heapUsedPerCall: number;
+  rssPerCall: number;
+  externalPerCall: number;
+  before: { heapUsed: number; rss: number };
+  after: { heapUsed: number; rss: number };
+}
+
+export function measureMemory(spec: MemorySpec): Promise<MemoryResult> {
+  return runJsonChild<MemoryResult>('bench/memory-child.ts', spec, ['--expose-gc']);
+}
