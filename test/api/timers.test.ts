@@ -71,17 +71,23 @@ describe('hold check', () => {
     const { callId } = await newCall(app);
     await apply(app, callId, { type: 'call.hold' });
     await sleep(CHECK_MS * 0.6);
-    const spoke = await apply(app, callId, { type: 'customer.speech' });
-    const spokeAt = Date.now();
+    const spoke = await apply(app, callId, { type: 'customer.speech', id: 'speech' });
     expect(spoke.prompts.map((p) => p.key)).toEqual(['hold.check']);
-    expect(Date.parse(spoke.timers[0]?.dueAt ?? '')).toBeGreaterThanOrEqual(spokeAt - 20 + CHECK_MS);
     const history = await until(async () => {
       const h = await getHistory(app, callId);
-      return h.some((e) => e.source === 'timer') ? h : null;
+      const speech = h.find((e) => e.id === 'speech');
+      return speech && h.some((e) => e.source === 'timer' && e.seq > speech.seq) ? h : null;
     });
-    const fired = history.find((e) => e.source === 'timer') as HistoryEvent;
-    // The first check was moved by the speech: it did not fire at hold + 200 ms.
-    expect(Date.parse(fired.at)).toBeGreaterThanOrEqual(Date.parse(history[1]?.at ?? '') + CHECK_MS);
+    const held = history[0] as HistoryEvent;
+    const speech = history.find((e) => e.id === 'speech') as HistoryEvent;
+    expect(Date.parse(spoke.timers[0]?.dueAt ?? '')).toBe(Date.parse(speech.at) + CHECK_MS);
+    // (On a slow machine the first check may have come before the speech: then not early.)
+    for (const e of history.filter((x) => x.source === 'timer' && x.seq < speech.seq)) {
+      expect(Date.parse(e.at)).toBeGreaterThanOrEqual(Date.parse(held.at) + CHECK_MS);
+    }
+    // After the speech, the next check is a full period later, not at the old due time.
+    const next = history.find((e) => e.source === 'timer' && e.seq > speech.seq) as HistoryEvent;
+    expect(Date.parse(next.at)).toBeGreaterThanOrEqual(Date.parse(speech.at) + CHECK_MS);
     await apply(app, callId, { type: 'call.hangup' });
   });
 
@@ -92,8 +98,10 @@ describe('hold check', () => {
     expect(ended.timers).toEqual([]);
     await sleep(CHECK_MS * 2);
     const history = await getHistory(app, callId);
-    expect(history.map((h) => h.type)).toEqual(['call.hold', 'call.hangup']);
-    expect((await getView(app, callId)).version).toBe(2);
+    // (A slow machine may fit a check in between; none may come after.)
+    expect(history.at(-1)?.type).toBe('call.hangup');
+    expect(history.filter((h) => h.type !== 'hold.check').map((h) => h.type)).toEqual(['call.hold', 'call.hangup']);
+    expect((await getView(app, callId)).version).toBe(history.length);
   });
 
   it('a repeat count survives the hold and the checks', async () => {

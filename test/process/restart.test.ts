@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'callflow-restart-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('restart on SQLite', () => {
-  it('fires the overdue check at once and the pending one on time, each once', { timeout: 120_000 }, async () => {
+  it('fires the overdue check at once and the pending one on time, each once', { timeout: 300_000 }, async () => {
     const databaseUrl = `sqlite:${join(dir, 'restart.db')}`;
     const outcome = await restartScenario({ databaseUrl, probe: sqliteProbe(databaseUrl), log: console.log });
     expect(outcome.a.firedAt).toBeGreaterThanOrEqual(outcome.a.dueAt);

@@ -266,7 +266,8 @@ export async function restartScenario(options: ScenarioOptions): Promise<Restart
   const stopMs = Date.now() - t1;
   // B is held at 0.7 of a check after A: the restart (ready after A's due time) must end
   // within the remaining 0.7 of B's check, and the stop within the last 0.3 of A's.
-  let seconds = Math.max(1, Math.ceil(Math.max((startupMs + 400) / B_AT, (stopMs + 300) / (1 - B_AT)) / 1000));
+  // Start-up time varies with load: half as much again as the measured one.
+  let seconds = Math.max(1, Math.ceil(Math.max((startupMs * 1.5 + 400) / B_AT, (stopMs + 300) / (1 - B_AT)) / 1000));
   for (let attempt = 1; ; attempt++) {
     try {
       log(`restart scenario: start-up ${startupMs} ms, stop ${stopMs} ms, HOLD_CHECK_SECONDS=${seconds}`);
