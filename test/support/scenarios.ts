@@ -347,7 +347,7 @@ async function restartOnce(options: ScenarioOptions, seconds: number, attempt: n
     const firedB = Date.parse(checkB.at);
     expect(checkB).toMatchObject({ source: 'timer', id: null, seq: 2 });
     expect(firedB, 'B fired at or after its dueAt').toBeGreaterThanOrEqual(dueB);
-    expect(firedB - dueB, 'B fired on time').toBeLessThanOrEqual(1_000);
+    expect(firedB - dueB, 'B fired on time').toBeLessThanOrEqual(1_500);
 
     // Unhold both; by now A can have had at most one more check (its next one is due
     // H after its catch-up firing).
