@@ -8,5 +8,7 @@ export default defineConfig({
     // Process tests (crash, restart, multi-node, browser) start servers on free ports; two
     // cores, so keep file-level parallelism modest.
     maxWorkers: 2,
+    // Chromium for the browser tests (installed with apt-get when missing and we are root).
+    globalSetup: ['test/support/chromium.setup.ts'],
   },
 });

@@ -17,6 +17,8 @@ import callRoutes from './http/calls.js';
 import { healthRoutes, scriptRoutes } from './http/meta.js';
 import { registerProblemHandler } from './http/problem.js';
 import streamRoutes from './http/stream.js';
+import uiRoutes from './http/ui.js';
+import { combineHooks, createInspectorHooks } from './inspect.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -123,7 +125,16 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
-  await app.register(core, { config, hooks: options.hooks });
+  // INSPECT_URL: every call reported to an XState inspector over a WebSocket (src/inspect.ts).
+  const inspector = config.inspectUrl
+    ? createInspectorHooks({
+        url: config.inspectUrl,
+        limits: config.limits,
+        onError: (error) => app.log.warn({ err: error }, 'XState inspector unreachable'),
+      })
+    : null;
+  if (inspector) app.addHook('onClose', async () => inspector.close());
+  await app.register(core, { config, hooks: combineHooks(options.hooks, inspector) });
 
   await app.register(
     async (v1) => {
@@ -149,6 +160,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     { prefix: '/v1' },
   );
   await app.register(healthRoutes);
+  // The operator console and flow inspector (public/), served here so it works offline.
+  await app.register(uiRoutes);
 
   return app;
 }

@@ -55,6 +55,8 @@ interface Loaded {
 export interface ServiceHooks {
   /** A change was committed (any source): metrics, inspection. */
   onApplied?(info: { callId: string; type: string; source: EventSource; view: CallView; event: object }): void;
+  /** A call was created by this process (the inspector registers its actor). */
+  onCreated?(info: { callId: string; view: CallView }): void;
   /** A timer was armed by a commit of this process. */
   onTimerArmed?(dueAt: number): void;
   onTimerFired?(latenessMs: number): void;
@@ -113,7 +115,9 @@ export class CallService {
         };
         if ((await this.committer.submit({ kind: 'create', call: record })) === 'ok') {
           this.cache.set(input.callId, { record, snapshot: step.snapshot });
-          return { view: this.viewOf(record), created: true };
+          const view = this.viewOf(record);
+          this.hooks.onCreated?.({ callId: input.callId, view });
+          return { view, created: true };
         }
         // Created meanwhile by another process: compare bodies against what it stored.
       }
