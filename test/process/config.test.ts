@@ -1,11 +1,12 @@
 /** SPEC §4: a bad setting stops the service at start with a message naming it (exit code 2). */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { START_TIMEOUT_MS } from '../support/scenarios.js';
 import { startServer } from '../support/server-process.js';
 
 describe('configuration errors', () => {
-  it('the process exits with 2 and names the variable', { timeout: 60_000 }, async () => {
-    const error = await startServer({ HOLD_CHECK_SECONDS: '0' }).then(
+  it('the process exits with 2 and names the variable', { timeout: 120_000 }, async () => {
+    const error = await startServer({ HOLD_CHECK_SECONDS: '0' }, { timeoutMs: START_TIMEOUT_MS }).then(
       async (server) => {
         await server.kill();
         return null;

@@ -12,14 +12,14 @@ const dir = mkdtempSync(join(tmpdir(), 'callflow-crash-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('kill -9 on SQLite', () => {
-  it('40 calls in a burst, SIGKILL half-way: every acknowledged event survives', { timeout: 120_000 }, async () => {
+  it('40 calls in a burst, SIGKILL half-way: every acknowledged event survives', { timeout: 300_000 }, async () => {
     const databaseUrl = `sqlite:${join(dir, 'crash.db')}`;
     const outcome = await crashScenario({ databaseUrl, probe: sqliteProbe(databaseUrl), calls: 40 });
     expect(outcome.acknowledged + outcome.unacknowledged).toBe(40 * CRASH_SEQUENCE.length);
     console.log(`crash: ${JSON.stringify(outcome)}`);
   });
 
-  it('with SQLITE_SYNCHRONOUS=FULL as well', { timeout: 120_000 }, async () => {
+  it('with SQLITE_SYNCHRONOUS=FULL as well', { timeout: 300_000 }, async () => {
     const databaseUrl = `sqlite:${join(dir, 'crash-full.db')}`;
     const outcome = await crashScenario({
       databaseUrl,

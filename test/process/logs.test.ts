@@ -7,8 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SseReader } from '../support/api.js';
-import { request } from '../support/scenarios.js';
-import { startServer } from '../support/server-process.js';
+import { request, startServer } from '../support/scenarios.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callflow-logs-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,7 +88,7 @@ async function exercise(base: string, callId: string) {
 }
 
 describe('logs', () => {
-  it('at trace level the output never contains a customer name', { timeout: 60_000 }, async () => {
+  it('at trace level the output never contains a customer name', { timeout: 200_000 }, async () => {
     const server = await startServer({
       DATABASE_URL: `sqlite:${join(dir, 'trace.db')}`,
       LOG_LEVEL: 'trace',

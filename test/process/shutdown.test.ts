@@ -12,7 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'callflow-shutdown-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('SIGTERM on SQLite', () => {
-  it('in-flight requests complete with 2xx and are stored; exit code 0', { timeout: 120_000 }, async () => {
+  it('in-flight requests complete with 2xx and are stored; exit code 0', { timeout: 300_000 }, async () => {
     const databaseUrl = `sqlite:${join(dir, 'shutdown.db')}`;
     const outcome = await shutdownScenario({ databaseUrl, probe: sqliteProbe(databaseUrl) });
     expect(outcome.exitCode).toBe(0);
