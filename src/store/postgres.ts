@@ -1,5 +1,384 @@
-import type { CallStore } from './types.js';
+/**
+ * The shared store: PostgreSQL through `pg`, for several service processes on one database
+ * (docs/adr/0003-multi-node-postgres.md). Same contract as the SQLite store; the differences are
+ * what sharing needs: optimistic version checks decide who wins a call, due timers are claimed
+ * with FOR UPDATE SKIP LOCKED and a lease, and LISTEN/NOTIFY tells the other processes about
+ * every committed change and every armed timer.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import pg from 'pg';
+import type {
+  CallRecord,
+  CallStatus,
+  CallStore,
+  Change,
+  CommitOutcome,
+  HistoryEntry,
+  ListQuery,
+  RemoteHandlers,
+  TimerRow,
+} from './types.js';
 
-export async function openPostgresStore(_url: string): Promise<CallStore> {
-  throw new Error('PostgreSQL store: not implemented yet');
+/** Channel of committed changes; payload `"<callId> <version>"` (a call id has no spaces). */
+export const CHANGE_CHANNEL = 'callflow_change';
+/** Channel of armed timers; payload the earliest `dueAt` (epoch ms) a commit armed. */
+export const TIMER_CHANNEL = 'callflow_timer';
+
+/** Key of the session-level advisory lock that serialises migrations across starting nodes. */
+const MIGRATION_LOCK = 0x63_66_6d_67; // 'cfmg'
+
+const MIGRATIONS_DIR = new URL('./migrations/postgres/', import.meta.url);
+
+const SQL = {
+  // The whole batch in one statement; per-change savepoints inside (migrations/postgres/0002).
+  commit: 'SELECT callflow_commit($1::json) AS outcomes',
+  getCall: 'SELECT * FROM calls WHERE call_id = $1',
+  history: 'SELECT * FROM history WHERE call_id = $1 AND seq > $2 ORDER BY seq',
+  findEvent: 'SELECT * FROM history WHERE call_id = $1 AND event_id = $2',
+  // graphile-worker / pg-boss: claim due rows nobody holds, skipping rows another node is
+  // claiming right now, and lease them; a claimer that dies lets its lease run out.
+  claimDue: `WITH due AS (
+      SELECT call_id, timer_id FROM timers
+      WHERE due_at <= $1 AND locked_until <= $1
+      ORDER BY due_at
+      LIMIT $2
+      FOR UPDATE SKIP LOCKED
+    )
+    UPDATE timers t SET locked_until = $3
+    FROM due WHERE t.call_id = due.call_id AND t.timer_id = due.timer_id
+    RETURNING t.call_id, t.timer_id, t.name, t.due_at, t.event`,
+  // The earliest moment any row can be claimed: its due time, or the end of its lease.
+  nextDue: `SELECT GREATEST(due_at, locked_until) AS due FROM timers
+    ORDER BY GREATEST(due_at, locked_until) LIMIT 1`,
+  count: 'SELECT count(*) AS n FROM calls WHERE status = $1',
+} as const;
+
+/** bigint (int8, also count(*)) as a JS number: epoch milliseconds and counts fit exactly. */
+const TYPES = {
+  getTypeParser: ((oid: number, format?: string) =>
+    oid === pg.types.builtins.INT8
+      ? (value: string) => Number(value)
+      : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
+};
+
+type Row = Record<string, unknown>;
+
+export interface PostgresOptions {
+  /** Connections in the pool (commits, reads, timer claims). */
+  poolSize?: number;
+  /** Commit batches in flight at once, each on its own pooled connection. */
+  maxConcurrentCommits?: number;
+  /** Listener reconnect delay bounds, ms. */
+  reconnectMs?: { min: number; max: number };
+}
+
+export async function openPostgresStore(url: string, options: PostgresOptions = {}): Promise<CallStore> {
+  const poolSize = options.poolSize ?? 10;
+  const maxConcurrentCommits = Math.min(options.maxConcurrentCommits ?? 4, poolSize);
+  const reconnect = options.reconnectMs ?? { min: 100, max: 5_000 };
+  const clientConfig: pg.ClientConfig = { connectionString: url, types: TYPES, application_name: 'callflow' };
+  const pool = new pg.Pool({ ...clientConfig, max: poolSize, idleTimeoutMillis: 30_000 });
+  // An idle connection that dies (server restart, network) is dropped by the pool; without a
+  // listener the 'error' event would crash the process.
+  pool.on('error', () => {});
+  // Our own connections' backend pids: notifications from them are our own commits, which this
+  // process has already published and scheduled locally.
+  const ownPids = new Set<number>();
+  const pidOf = (client: pg.PoolClient) => (client as unknown as { processID: number | null }).processID;
+  pool.on('connect', (client) => {
+    const pid = pidOf(client);
+    if (pid !== null) ownPids.add(pid);
+  });
+  pool.on('remove', (client) => {
+    const pid = pidOf(client);
+    if (pid !== null) ownPids.delete(pid);
+  });
+
+  try {
+    await migrate(pool);
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw error;
+  }
+
+  let closed = false;
+  let listener: pg.Client | null = null;
+  let reconnectTimer: NodeJS.Timeout | null = null;
+
+  async function commit(changes: Change[]): Promise<CommitOutcome[]> {
+    if (changes.length === 0) return [];
+    // Calls in a fixed order, so two nodes' batches over the same calls never wait on each
+    // other in a cycle (the per-call queue already keeps one change per call in a batch).
+    const order = changes.map((_, i) => i).sort((a, b) => compare(changes[a]!.call.callId, changes[b]!.call.callId));
+    const { rows } = await pool.query({
+      name: 'cf_commit',
+      text: SQL.commit,
+      values: [JSON.stringify(order.map((i) => changeRow(changes[i]!)))],
+    });
+    const written = rows[0]?.outcomes as boolean[] | undefined;
+    if (written?.length !== changes.length) throw new Error('callflow_commit: wrong number of outcomes');
+    const outcomes: CommitOutcome[] = changes.map(() => 'conflict');
+    for (const [k, i] of order.entries()) outcomes[i] = written[k] ? 'ok' : 'conflict';
+    return outcomes;
+  }
+
+  async function startListener(handlers: RemoteHandlers): Promise<void> {
+    const client = new pg.Client({ ...clientConfig, application_name: 'callflow-listen' });
+    client.on('notification', (message) => {
+      if (ownPids.has(message.processId)) return;
+      const payload = message.payload ?? '';
+      if (message.channel === CHANGE_CHANNEL) {
+        const space = payload.lastIndexOf(' ');
+        const version = Number(payload.slice(space + 1));
+        if (space > 0 && Number.isInteger(version)) handlers.change(payload.slice(0, space), version);
+      } else if (message.channel === TIMER_CHANNEL) {
+        const dueAt = Number(payload);
+        if (Number.isFinite(dueAt)) handlers.timerArmed(dueAt);
+      }
+    });
+    let lost = false;
+    const onLost = () => {
+      if (lost) return;
+      lost = true;
+      if (listener === client) listener = null;
+      client.end().catch(() => {});
+      scheduleReconnect(handlers, reconnect.min);
+    };
+    client.on('error', onLost);
+    client.on('end', onLost);
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${TIMER_CHANNEL}`);
+    } catch (error) {
+      lost = true; // no reconnect from here: the caller decides
+      client.end().catch(() => {});
+      throw error;
+    }
+    if (closed) {
+      lost = true;
+      await client.end().catch(() => {});
+      return;
+    }
+    listener = client;
+  }
+
+  function scheduleReconnect(handlers: RemoteHandlers, delay: number): void {
+    if (closed || reconnectTimer) return;
+    reconnectTimer = setTimeout(() => {
+      reconnectTimer = null;
+      startListener(handlers).then(
+        // Arms published while we were away are lost: have the worker look at the table now.
+        () => handlers.timerArmed(Date.now()),
+        () => scheduleReconnect(handlers, Math.min(delay * 2, reconnect.max)),
+      );
+    }, delay);
+    reconnectTimer.unref();
+  }
+
+  return {
+    kind: 'postgres',
+    shared: true,
+    maxConcurrentCommits,
+    async watch(handlers) {
+      await startListener(handlers);
+    },
+    commit,
+    async getCall(callId) {
+      const { rows } = await pool.query({ name: 'cf_get_call', text: SQL.getCall, values: [callId] });
+      return rows[0] ? toCall(rows[0]) : null;
+    },
+    async listCalls(query: ListQuery) {
+      const where: string[] = [];
+      const params: unknown[] = [];
+      if (query.status) {
+        params.push(query.status);
+        where.push(`status = $${params.length}`);
+      }
+      if (query.cursor) {
+        params.push(query.cursor);
+        where.push(`call_id > $${params.length}`);
+      }
+      params.push(query.limit);
+      const { rows } = await pool.query(
+        `SELECT * FROM calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY call_id LIMIT $${params.length}`,
+        params,
+      );
+      return rows.map(toCall);
+    },
+    async history(callId, afterSeq = 0) {
+      const { rows } = await pool.query({ name: 'cf_history', text: SQL.history, values: [callId, afterSeq] });
+      return rows.map(toHistory);
+    },
+    async findEvent(callId, eventId) {
+      const { rows } = await pool.query({ name: 'cf_find_event', text: SQL.findEvent, values: [callId, eventId] });
+      return rows[0] ? toHistory(rows[0]) : null;
+    },
+    async claimDueTimers(now, limit, leaseMs) {
+      const { rows } = await pool.query({
+        name: 'cf_claim_due',
+        text: SQL.claimDue,
+        values: [now, limit, now + leaseMs],
+      });
+      return rows.map(toTimer).sort((a, b) => a.dueAt - b.dueAt);
+    },
+    async nextTimerDue() {
+      const { rows } = await pool.query({ name: 'cf_next_due', text: SQL.nextDue });
+      return rows[0] ? (rows[0].due as number) : null;
+    },
+    async countCalls(status: CallStatus) {
+      const { rows } = await pool.query({ name: 'cf_count', text: SQL.count, values: [status] });
+      return rows[0].n as number;
+    },
+    async ping() {
+      await pool.query('SELECT 1');
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (reconnectTimer) clearTimeout(reconnectTimer);
+      reconnectTimer = null;
+      const current = listener;
+      listener = null;
+      await current?.end().catch(() => {});
+      await pool.end();
+    },
+  };
+}
+
+/** A change as callflow_commit reads it (snake_case columns). The history row's copies of the
+ *  call's snapshot, prompts, actions, timers and status are sent once when they are the same. */
+function changeRow(change: Change): Record<string, unknown> {
+  const { call } = change;
+  const row: Record<string, unknown> = {
+    kind: change.kind,
+    call_id: call.callId,
+    status: call.status,
+    version: call.version,
+    locale: call.locale,
+    snapshot: call.snapshot,
+    prompts: call.prompts,
+    actions: call.actions,
+    timers: call.timers,
+    create_fingerprint: call.createFingerprint,
+    created_at: call.createdAt,
+    updated_at: call.updatedAt,
+  };
+  if (change.kind === 'create') return row;
+  const h = change.history;
+  return Object.assign(row, {
+    expected_version: change.expectedVersion,
+    fired_timer_id: change.firedTimer?.timerId ?? null,
+    fired_due_at: change.firedTimer?.dueAt ?? null,
+    seq: h.seq,
+    event_id: h.eventId,
+    fingerprint: h.fingerprint,
+    type: h.type,
+    data: h.data,
+    source: h.source,
+    at: h.at,
+    h_status: h.status === call.status ? null : h.status,
+    h_snapshot: h.snapshot === call.snapshot ? null : h.snapshot,
+    h_prompts: h.prompts === call.prompts ? null : h.prompts,
+    h_actions: h.actions === call.actions ? null : h.actions,
+    h_timers: h.timers === call.timers ? null : h.timers,
+    cancel_timers: change.cancelTimers,
+    arm_timers: change.armTimers.map((t) => ({
+      call_id: t.callId,
+      timer_id: t.timerId,
+      name: t.name,
+      due_at: t.dueAt,
+      event: t.event,
+    })),
+  });
+}
+
+/** Numbered migrations (src/store/migrations/postgres/NNNN_name.sql), each in its own
+ *  transaction, under an advisory lock so nodes starting together apply each exactly once. */
+async function migrate(pool: pg.Pool): Promise<void> {
+  const files = readdirSync(MIGRATIONS_DIR)
+    .filter((name) => /^\d{4}_[\w-]+\.sql$/.test(name))
+    .sort();
+  const client = await pool.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    try {
+      await client.query(
+        `CREATE TABLE IF NOT EXISTS schema_migrations (
+           version integer PRIMARY KEY, name text NOT NULL, applied_at bigint NOT NULL)`,
+      );
+      const { rows } = await client.query('SELECT version FROM schema_migrations');
+      const applied = new Set(rows.map((r) => r.version as number));
+      for (const file of files) {
+        const version = Number(file.slice(0, 4));
+        if (applied.has(version)) continue;
+        const sql = readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8');
+        await client.query('BEGIN');
+        try {
+          await client.query(sql);
+          await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+            version,
+            file,
+            Date.now(),
+          ]);
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(() => {});
+          throw new Error(`PostgreSQL migration ${file} failed: ${(error as Error).message}`);
+        }
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+    }
+  } finally {
+    client.release();
+  }
+}
+
+/** Bytewise order of call ids (the lock order of a batch). */
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function toCall(row: Row): CallRecord {
+  return {
+    callId: row.call_id as string,
+    status: row.status as CallStatus,
+    version: row.version as number,
+    locale: row.locale as CallRecord['locale'],
+    snapshot: row.snapshot as CallRecord['snapshot'],
+    prompts: row.prompts as CallRecord['prompts'],
+    actions: row.actions as CallRecord['actions'],
+    timers: row.timers as CallRecord['timers'],
+    createFingerprint: row.create_fingerprint as string,
+    createdAt: row.created_at as number,
+    updatedAt: row.updated_at as number,
+  };
+}
+
+function toHistory(row: Row): HistoryEntry {
+  return {
+    callId: row.call_id as string,
+    seq: row.seq as number,
+    eventId: (row.event_id as string | null) ?? null,
+    fingerprint: (row.fingerprint as string | null) ?? null,
+    type: row.type as string,
+    data: row.data as HistoryEntry['data'],
+    source: row.source as HistoryEntry['source'],
+    at: row.at as number,
+    status: row.status as CallStatus,
+    snapshot: row.snapshot as HistoryEntry['snapshot'],
+    prompts: row.prompts as HistoryEntry['prompts'],
+    actions: row.actions as HistoryEntry['actions'],
+    timers: row.timers as HistoryEntry['timers'],
+  };
+}
+
+function toTimer(row: Row): TimerRow {
+  return {
+    callId: row.call_id as string,
+    timerId: row.timer_id as string,
+    name: row.name as string,
+    dueAt: row.due_at as number,
+    event: row.event as TimerRow['event'],
+  };
 }
