@@ -52,6 +52,10 @@ export default fp<CoreOptions>(
     });
     timers = new TimerWorker(store, calls, {
       maxSleepMs: store.shared ? 5_000 : 60_000,
+      // Shared store: a claim that dies with its process (kill -9) keeps the timer from the other
+      // nodes until the lease ends, so keep it short; firing takes milliseconds, and a lease that
+      // runs out early costs only a duplicate attempt that the commit refuses.
+      leaseMs: store.shared ? 5_000 : 30_000,
       onError: (error) => app.log.error({ err: error }, 'timer delivery failed'),
     });
     await store.watch({

@@ -288,7 +288,9 @@ export class CallService {
           callId: record.callId,
           timerId: change.id,
           name: change.name,
-          dueAt: at + change.delayMs,
+          // Whole milliseconds: HOLD_CHECK_SECONDS may have any fraction (1.0005 s is 1000.5 ms),
+          // and PostgreSQL's bigint due_at refuses a fractional one (the firing matches it exactly).
+          dueAt: at + Math.round(change.delayMs),
           event: change.event,
         };
         timers.set(change.id, row);

@@ -43,15 +43,40 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
       raw.write('retry: 2000\n\n');
 
       let lastSent = lastEventId === undefined ? -1 : Number(lastEventId);
-      let catchingUp = true;
-      const early: CallView[] = [];
       const send = (view: CallView) => {
-        if (view.version <= lastSent) return;
+        if (view.version <= lastSent || closed) return;
         lastSent = view.version;
         raw.write(`id: ${view.version}\nevent: call\ndata: ${JSON.stringify(view)}\n\n`);
       };
+      // With several processes on one database, another process's change arrives by notification:
+      // possibly after a later change made here, or (while the listener reconnects) not at all.
+      // Before a view that skips versions, the missing ones are read from the history.
+      let queued: CallView[] = [];
+      let draining = true; // until the catch-up below has been sent
+      const drain = async () => {
+        draining = true;
+        try {
+          while (queued.length > 0 && !closed) {
+            const views = queued.sort((a, b) => a.version - b.version);
+            queued = [];
+            for (const view of views) {
+              if (lastSent >= 0 && view.version > lastSent + 1) {
+                for (const missing of await app.calls.viewsAfter(callId, lastSent)) send(missing);
+              }
+              send(view);
+            }
+          }
+        } catch (error) {
+          request.log.warn({ err: error }, 'stream gap fill failed');
+        } finally {
+          draining = false;
+        }
+      };
       // Subscribe before reading, so nothing committed in between is missed; versions dedupe.
-      const unsubscribe = app.calls.bus.subscribe(callId, (view) => (catchingUp ? early.push(view) : send(view)));
+      const unsubscribe = app.calls.bus.subscribe(callId, (view) => {
+        queued.push(view);
+        if (!draining) void drain();
+      });
       const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), app.config.keepAliveMs);
       const openedAt = performance.now();
       let closed = false;
@@ -90,8 +115,7 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
       } catch (error) {
         request.log.warn({ err: error }, 'stream catch-up failed');
       }
-      catchingUp = false;
-      for (const view of early.sort((a, b) => a.version - b.version)) send(view);
+      await drain();
     },
   );
 };
