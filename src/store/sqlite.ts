@@ -129,19 +129,25 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
       const { timerId, dueAt } = change.firedTimer;
       if (sql.deleteFiredTimer.run(call.callId, timerId, dueAt).changes !== 1) throw new ChangeConflict();
     }
-    const updated = sql.updateCall.run({ ...callParams(call), expectedVersion: change.expectedVersion });
+    const callRow = callParams(call);
+    const updated = sql.updateCall.run({ ...callRow, expectedVersion: change.expectedVersion });
     if (updated.changes !== 1) throw new ChangeConflict();
-    if (sql.insertHistory.run(historyParams(change.history)).changes !== 1) throw new ChangeConflict();
+    if (sql.insertHistory.run(historyParams(change.history, call, callRow)).changes !== 1) throw new ChangeConflict();
     for (const timerId of change.cancelTimers) sql.deleteTimer.run(call.callId, timerId);
     for (const t of change.armTimers) {
       sql.upsertTimer.run(t.callId, t.timerId, t.name, t.dueAt, JSON.stringify(t.event));
     }
   }
 
-  const writeOne = db.transaction((change: Change) =>
-    change.kind === 'create' ? writeCreate(change) : writeEvent(change),
-  );
-  const writeBatch = db.transaction((changes: Change[]): CommitOutcome[] =>
+  const writeChange = (change: Change) => (change.kind === 'create' ? writeCreate(change) : writeEvent(change));
+  // Fast path: the whole batch in one transaction. Conflicts are rare on a private store (the
+  // service serialises each call), so only a batch that has one is written again change by
+  // change, each in its own savepoint, for the others to commit.
+  const writeAll = db.transaction((changes: Change[]) => {
+    for (const change of changes) writeChange(change);
+  });
+  const writeOne = db.transaction(writeChange);
+  const writeEach = db.transaction((changes: Change[]): CommitOutcome[] =>
     changes.map((change) => {
       try {
         writeOne(change); // nested: a savepoint, rolled back alone on conflict
@@ -159,7 +165,14 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
     maxConcurrentCommits: 1,
     async watch() {},
     async commit(changes) {
-      return changes.length === 0 ? [] : writeBatch.immediate(changes);
+      if (changes.length === 0) return [];
+      try {
+        writeAll.immediate(changes);
+        return changes.map(() => 'ok' as const);
+      } catch (error) {
+        if (!(error instanceof ChangeConflict)) throw error;
+        return writeEach.immediate(changes);
+      }
     },
     async getCall(callId) {
       const row = sql.getCall.get(callId) as Row | undefined;
@@ -242,7 +255,10 @@ function callParams(call: CallRecord) {
   };
 }
 
-function historyParams(entry: HistoryEntry) {
+/** The history row of an event; JSON it shares with its call row is not serialised twice. */
+function historyParams(entry: HistoryEntry, call: CallRecord, callRow: ReturnType<typeof callParams>) {
+  const same = <K extends 'snapshot' | 'prompts' | 'actions' | 'timers'>(key: K) =>
+    entry[key] === call[key] ? callRow[key] : JSON.stringify(entry[key]);
   return {
     callId: entry.callId,
     seq: entry.seq,
@@ -253,10 +269,10 @@ function historyParams(entry: HistoryEntry) {
     source: entry.source,
     at: entry.at,
     status: entry.status,
-    snapshot: JSON.stringify(entry.snapshot),
-    prompts: JSON.stringify(entry.prompts),
-    actions: JSON.stringify(entry.actions),
-    timers: JSON.stringify(entry.timers),
+    snapshot: same('snapshot'),
+    prompts: same('prompts'),
+    actions: same('actions'),
+    timers: same('timers'),
   };
 }
 
