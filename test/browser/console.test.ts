@@ -12,7 +12,16 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PromptKey } from '../../machines/call.machine.js';
 import { CATALOGUES, renderPrompt } from '../../machines/catalogue.js';
-import { type Browser, launchChromium, openPage, press, waitForClass, waitForText } from '../support/browser.js';
+import {
+  type Browser,
+  launchChromium,
+  openPage,
+  press,
+  recordTexts,
+  waitForClass,
+  waitForShown,
+  waitForText,
+} from '../support/browser.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
@@ -89,12 +98,9 @@ describe('operator console and flow inspector (Chromium)', () => {
 
       // Hold: the phrase with the name, then the timer's hold check without any reload.
       await page.evaluate(() => Object.assign(globalThis, { __sameDocument: true }));
+      await recordTexts(page, '#phrase');
       await press(page, 'h');
-      await waitForText(
-        page,
-        '#phrase .phrase-text',
-        'Иван Петрович, оставайтесь, пожалуйста, на линии, я уточню информацию',
-      );
+      await waitForShown(page, '#phrase', 'Иван Петрович, оставайтесь, пожалуйста, на линии, я уточню информацию');
       expect(say('hold.start')).toBe('Иван Петрович, оставайтесь, пожалуйста, на линии, я уточню информацию');
       await page.waitForSelector('#hold-timer:not([hidden])');
       await waitForText(page, '#hold-timer-value', /^0:0[01]$/);
@@ -270,8 +276,9 @@ describe('operator console with API_TOKENS (Chromium)', () => {
 
       await startCall(page, 'token-1');
       await waitForText(page, '#stream-status', 'онлайн');
+      await recordTexts(page, '#phrase');
       await press(page, 'h');
-      await waitForText(page, '#phrase .phrase-text', say('hold.start'));
+      await waitForShown(page, '#phrase', say('hold.start'));
       // Only the stream can bring the timer's prompt: it carries the token as ?access_token=.
       await waitForText(page, '#phrase .phrase-text', say('hold.check'));
 

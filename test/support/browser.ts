@@ -20,6 +20,9 @@ interface PageElement {
   blur?(): void;
 }
 declare const document: { querySelector(selector: string): PageElement | null; activeElement: PageElement | null };
+declare const MutationObserver: new (
+  callback: () => void,
+) => { observe(target: PageElement, options: { childList: boolean; subtree: boolean; characterData: boolean }): void };
 
 const ARGS = [
   '--headless',
@@ -118,6 +121,46 @@ export async function waitForClass(page: Page, selector: string, cls: string, pr
     const actual = await page.evaluate((s) => document.querySelector(s)?.getAttribute('class') ?? null, selector);
     throw new Error(
       `${selector}: expected class "${cls}" ${present ? 'present' : 'absent'}, class is ${JSON.stringify(actual)} (${(error as Error).message})`,
+    );
+  }
+}
+
+/**
+ * Records every text the element shows, in order, from now on. A phrase may be on screen for
+ * less than a polling interval (a 1 s hold check replaces "hold.start" on a starved machine),
+ * and it was still shown: waitForShown finds it in the record.
+ */
+export async function recordTexts(page: Page, selector: string) {
+  await page.evaluate((selector) => {
+    const target = document.querySelector(selector);
+    if (!target) throw new Error(`nothing matches ${selector}`);
+    const seen: string[] = [];
+    const note = () => {
+      const text = target.textContent?.trim() ?? '';
+      if (seen.at(-1) !== text) seen.push(text);
+    };
+    note();
+    new MutationObserver(note).observe(target, { childList: true, subtree: true, characterData: true });
+    Object.assign(globalThis, { [`__texts:${selector}`]: seen });
+  }, selector);
+}
+
+/** Waits until the recorded texts of the element include one containing `expected`. */
+export async function waitForShown(page: Page, selector: string, expected: string, timeout = 15_000) {
+  try {
+    await page.waitForFunction(
+      ({ key, expected }) =>
+        ((globalThis as unknown as Record<string, string[]>)[key] ?? []).some((text) => text.includes(expected)),
+      { key: `__texts:${selector}`, expected },
+      { timeout },
+    );
+  } catch (error) {
+    const seen = await page.evaluate(
+      (key) => (globalThis as unknown as Record<string, string[]>)[key],
+      `__texts:${selector}`,
+    );
+    throw new Error(
+      `${selector}: never showed ${JSON.stringify(expected)}; showed ${JSON.stringify(seen)} (${(error as Error).message})`,
     );
   }
 }
