@@ -273,7 +273,7 @@ export async function restartScenario(options: ScenarioOptions): Promise<Restart
   expect(await warm.stop()).toBe(0);
   const stopMs = Date.now() - t1;
   const timing = { startupMs, stopMs };
-  let seconds = Math.max(1, Math.ceil((1.5 * startupMs + stopMs + 700) / 1000));
+  let seconds = Math.max(1, Math.ceil((1.5 * startupMs + 2 * stopMs + 1000) / 1000));
   for (let attempt = 1; ; attempt++) {
     try {
       log(`restart scenario: start-up ${startupMs} ms, stop ${stopMs} ms, HOLD_CHECK_SECONDS=${seconds}`);
@@ -302,8 +302,9 @@ async function restartOnce(
     await createCall(server.url, b);
     const heldA = await postEvent(server.url, a, { type: 'call.hold', id: 'hold' });
     const dueA = Date.parse(heldA.timers[0]?.dueAt ?? '');
-    // B goes on hold as late as the stop still ends before A's check is due.
-    await sleep(Math.max(0, dueA - (timing.stopMs + 300) - Date.now()));
+    // B goes on hold as late as the stop (twice the measured one, more on a second attempt)
+    // still ends before A's check is due.
+    await sleep(Math.max(0, dueA - attempt * (2 * timing.stopMs + 500) - Date.now()));
     const heldB = await postEvent(server.url, b, { type: 'call.hold', id: 'hold' });
     const dueB = Date.parse(heldB.timers[0]?.dueAt ?? '');
     expect(dueB).toBeGreaterThan(dueA);
