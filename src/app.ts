@@ -104,7 +104,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: request.url.replace(/([?&]access_token=)[^&]*/, '$1[redacted]'),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
       },
@@ -146,7 +146,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
           // EventSource cannot send headers: the stream also takes ?access_token=.
           const presented = header.startsWith('Bearer ')
             ? header.slice(7)
-            : typeof query?.access_token === 'string' && request.url.includes('/stream')
+            : typeof query?.access_token === 'string' && request.routeOptions.url === '/v1/calls/:callId/stream'
               ? query.access_token
               : '';
           const given = Buffer.from(presented);

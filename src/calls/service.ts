@@ -116,7 +116,7 @@ export class CallService {
         if ((await this.committer.submit({ kind: 'create', call: record })) === 'ok') {
           this.cache.set(input.callId, { record, snapshot: step.snapshot });
           const view = this.viewOf(record);
-          this.hooks.onCreated?.({ callId: input.callId, view });
+          observe(() => this.hooks.onCreated?.({ callId: input.callId, view }));
           return { view, created: true };
         }
         // Created meanwhile by another process: compare bodies against what it stored.
@@ -188,7 +188,7 @@ export class CallService {
         });
         change.firedTimer = { timerId: timer.timerId, dueAt: timer.dueAt };
         if ((await this.committer.submit(change)) === 'ok') {
-          this.hooks.onTimerFired?.(change.history.at - timer.dueAt);
+          observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
           this.committed(change, step, timer.event);
           return true;
         }
@@ -332,15 +332,20 @@ export class CallService {
   private committed(change: EventChange, step: Step, event: object): CallView {
     this.cache.set(change.call.callId, { record: change.call, snapshot: step.snapshot });
     const view = this.viewOf(change.call);
-    for (const timer of change.armTimers) this.hooks.onTimerArmed?.(timer.dueAt);
-    this.hooks.onApplied?.({
-      callId: change.call.callId,
-      type: change.history.type,
-      source: change.history.source,
-      view,
-      event,
+    // The change is durable now: an observer that throws must not turn it into an error.
+    observe(() => {
+      for (const timer of change.armTimers) this.hooks.onTimerArmed?.(timer.dueAt);
     });
-    this.bus.publish(view);
+    observe(() =>
+      this.hooks.onApplied?.({
+        callId: change.call.callId,
+        type: change.history.type,
+        source: change.history.source,
+        view,
+        event,
+      }),
+    );
+    observe(() => this.bus.publish(view));
     return view;
   }
 
@@ -366,5 +371,14 @@ export class CallService {
       prompts: renderPrompts(entry.prompts, contextOf(entry.snapshot), locale),
       actions: entry.actions,
     };
+  }
+}
+
+/** Runs an observer of a committed change; its failure is reported, never propagated. */
+function observe(run: () => void): void {
+  try {
+    run();
+  } catch (error) {
+    process.emitWarning(`callflow: an observer of a committed change failed: ${(error as Error).message}`);
   }
 }
