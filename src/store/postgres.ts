@@ -245,6 +245,9 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   };
 }
 
+/** JSON text, encoded once more by the batch's JSON.stringify (see 0002_commit_function.sql). */
+const text = (value: unknown) => JSON.stringify(value);
+
 /** A change as callflow_commit reads it (snake_case columns). The history row's copies of the
  *  call's snapshot, prompts, actions, timers and status are sent once when they are the same. */
 function changeRow(change: Change): Record<string, unknown> {
@@ -255,10 +258,10 @@ function changeRow(change: Change): Record<string, unknown> {
     status: call.status,
     version: call.version,
     locale: call.locale,
-    snapshot: call.snapshot,
-    prompts: call.prompts,
-    actions: call.actions,
-    timers: call.timers,
+    snapshot: text(call.snapshot),
+    prompts: text(call.prompts),
+    actions: text(call.actions),
+    timers: text(call.timers),
     create_fingerprint: call.createFingerprint,
     created_at: call.createdAt,
     updated_at: call.updatedAt,
@@ -270,24 +273,24 @@ function changeRow(change: Change): Record<string, unknown> {
     fired_timer_id: change.firedTimer?.timerId ?? null,
     fired_due_at: change.firedTimer?.dueAt ?? null,
     seq: h.seq,
-    event_id: h.eventId,
+    event_id: text(h.eventId),
     fingerprint: h.fingerprint,
     type: h.type,
-    data: h.data,
+    data: text(h.data),
     source: h.source,
     at: h.at,
     h_status: h.status === call.status ? null : h.status,
-    h_snapshot: h.snapshot === call.snapshot ? null : h.snapshot,
-    h_prompts: h.prompts === call.prompts ? null : h.prompts,
-    h_actions: h.actions === call.actions ? null : h.actions,
-    h_timers: h.timers === call.timers ? null : h.timers,
+    h_snapshot: h.snapshot === call.snapshot ? null : text(h.snapshot),
+    h_prompts: h.prompts === call.prompts ? null : text(h.prompts),
+    h_actions: h.actions === call.actions ? null : text(h.actions),
+    h_timers: h.timers === call.timers ? null : text(h.timers),
     cancel_timers: change.cancelTimers,
     arm_timers: change.armTimers.map((t) => ({
       call_id: t.callId,
       timer_id: t.timerId,
       name: t.name,
       due_at: t.dueAt,
-      event: t.event,
+      event: text(t.event),
     })),
   });
 }

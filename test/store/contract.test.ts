@@ -338,6 +338,33 @@ function runContract(makeBackend: () => Backend) {
       expect((await store.claimDueTimers(T0 + 10, 10, 1000)).map((t) => t.callId)).toEqual(['c']);
     });
 
+    it('stores any text a JSON body can carry, and a change it cannot hold fails alone', async () => {
+      const odd = 'a\u0000b\ud800c'; // a NUL and a lone surrogate: valid JSON, not valid PostgreSQL text
+      const c1 = await callAt('c1');
+      const c2 = await callAt('c2');
+      const c3 = await callAt('c3');
+      const named = event(c1, { eventId: 'plain' });
+      named.call.snapshot = { context: { customer: { firstName: odd } } };
+      named.history.snapshot = named.call.snapshot;
+      named.history.data = { firstName: odd };
+      // (A NUL only: SQLite turns a lone surrogate in an event id into U+FFFD.)
+      const oddId = event(c2, { eventId: 'id-a\u0000b' });
+      const plain = event(c3);
+      const [a, b, c] = await store.commit([named, oddId, plain]);
+      expect([a, c]).toEqual(['ok', 'ok']);
+      expect(await store.getCall('c1')).toEqual(named.call);
+      expect((await store.history('c1'))[0]?.data).toEqual({ firstName: odd });
+      expect((await store.getCall('c3'))?.version).toBe(1);
+      // SQLite keeps any event id; PostgreSQL text cannot hold this one: then nothing of it stays.
+      if (b === 'ok') {
+        expect(await store.findEvent('c2', 'id-a\u0000b')).toEqual(oddId.history);
+      } else {
+        expect(b).toBe('conflict');
+        expect(await store.getCall('c2')).toEqual(c2);
+        expect(await store.history('c2')).toEqual([]);
+      }
+    });
+
     it('answers an empty batch with no outcomes', async () => {
       expect(await store.commit([])).toEqual([]);
     });
