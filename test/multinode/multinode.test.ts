@@ -7,7 +7,7 @@
  * Then the single-node process guarantees on PostgreSQL: kill -9 mid-burst, restart with hold
  * checks due and pending, graceful SIGTERM.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type HistoryEvent, SseReader, sleep, until, type View } from '../support/api.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 import { postgresProbe, type TestDatabase, testDatabase } from '../support/postgres.js';
@@ -160,7 +160,15 @@ async function holdCalls(prefix: string, count: number, during?: () => Promise<v
 // ---- the tests ----------------------------------------------------------------------------
 
 describe('three service processes on one PostgreSQL', () => {
-  beforeAll(async () => {
+  // Once, before the first test; in beforeEach so that without PostgreSQL every test fails (a
+  // failed beforeAll would report them as skipped).
+  let started: Promise<void> | null = null;
+  beforeEach(async () => {
+    started ??= startCluster();
+    await started;
+  }, 120_000);
+
+  async function startCluster() {
     db = await testDatabase('multinode');
     // All three start at once: their migrations race for the advisory lock.
     nodes = await Promise.all(
@@ -173,7 +181,7 @@ describe('three service processes on one PostgreSQL', () => {
       ),
     );
     single = await buildTestApp({ HOLD_CHECK_SECONDS: String(HOLD_CHECK_MS / 1000) });
-  }, 120_000);
+  }
 
   afterAll(async () => {
     await Promise.all(nodes.map((n) => n.kill()));

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type {
@@ -576,6 +576,7 @@ describe.each([
 
 describe('PostgreSQL shared by several processes', () => {
   let db: TestDatabase;
+  let created: Promise<TestDatabase> | null = null;
   const stores: CallStore[] = [];
   async function open() {
     const store = await openPostgresStore(db.url);
@@ -583,8 +584,11 @@ describe('PostgreSQL shared by several processes', () => {
     return store;
   }
 
-  beforeAll(async () => {
-    db = await testDatabase('shared');
+  // beforeEach, not beforeAll: without PostgreSQL every test fails (a failed beforeAll would
+  // report them as skipped).
+  beforeEach(async () => {
+    created ??= testDatabase('shared');
+    db = await created;
   });
   afterAll(async () => {
     for (const s of stores) await s.close();
