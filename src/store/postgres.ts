@@ -136,13 +136,16 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
         if (Number.isFinite(dueAt)) handlers.timerArmed(dueAt);
       }
     });
+    let listening = false;
     let lost = false;
     const onLost = () => {
       if (lost) return;
       lost = true;
       if (listener === client) listener = null;
       client.end().catch(() => {});
-      scheduleReconnect(handlers, reconnect.min);
+      // A connection that never listened is the caller's failure to handle (start-up, or the
+      // reconnect loop's own backoff).
+      if (listening) scheduleReconnect(handlers, reconnect.min);
     };
     client.on('error', onLost);
     client.on('end', onLost);
@@ -150,8 +153,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       await client.connect();
       await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${TIMER_CHANNEL}`);
     } catch (error) {
-      lost = true; // no reconnect from here: the caller decides
-      client.end().catch(() => {});
+      onLost();
       throw error;
     }
     if (closed) {
@@ -159,6 +161,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       await client.end().catch(() => {});
       return;
     }
+    listening = true;
     listener = client;
   }
 
