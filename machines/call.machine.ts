@@ -116,7 +116,8 @@ export function createCallMachine(limits: CallLimits = DEFAULT_LIMITS) {
       attemptsLeft: ({ context }, params: { max: number }) => context.connectionAttempts < params.max,
     },
     delays: {
-      holdCheck: limits.holdCheckSeconds * 1000,
+      // Whole milliseconds: due times are stored as integers.
+      holdCheck: Math.round(limits.holdCheckSeconds * 1000),
     },
   }).createMachine({
     id: 'call',

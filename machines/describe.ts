@@ -69,7 +69,7 @@ export function describeMachine(machine: CallMachine, limits: CallLimits) {
           delay: delayName
             ? {
                 name: delayName,
-                ms: delayName === 'holdCheck' ? limits.holdCheckSeconds * 1000 : Number.NaN,
+                ms: delayName === 'holdCheck' ? Math.round(limits.holdCheckSeconds * 1000) : Number.NaN,
                 timer: DELAY_TIMER_NAMES[delayName as keyof typeof DELAY_TIMER_NAMES] ?? delayName,
               }
             : null,

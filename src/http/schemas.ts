@@ -8,6 +8,9 @@ export function StringEnum<T extends string>(values: readonly T[], options: Reco
   return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
 }
 
+/** Text fields: no control characters and no lone surrogates (neither store can keep them faithfully). */
+export const TEXT_PATTERN = '^[^\\p{Cc}\\p{Cs}]*$';
+
 export const CALL_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 
 export const CallId = Type.String({
@@ -22,8 +25,8 @@ export const CallIdParams = Type.Object({ callId: CallId });
 
 export const Customer = Type.Object(
   {
-    firstName: Type.String({ minLength: 1, maxLength: 100 }),
-    patronymic: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    firstName: Type.String({ minLength: 1, maxLength: 100, pattern: TEXT_PATTERN }),
+    patronymic: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: TEXT_PATTERN })),
   },
   { additionalProperties: false },
 );
@@ -37,7 +40,7 @@ export const CreateCallBody = Type.Object(
 
 function fieldSchema(field: DataField): TSchema {
   return field.kind === 'string'
-    ? Type.String({ minLength: field.minLength, maxLength: field.maxLength })
+    ? Type.String({ minLength: field.minLength, maxLength: field.maxLength, pattern: TEXT_PATTERN })
     : StringEnum(field.values);
 }
 
@@ -66,7 +69,14 @@ export const EventType = StringEnum(CALL_EVENT_TYPES, {
 export const EventBody = Type.Object(
   {
     type: EventType,
-    id: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Idempotency key, unique per call' })),
+    id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 200,
+        pattern: TEXT_PATTERN,
+        description: 'Idempotency key, unique per call (no control characters)',
+      }),
+    ),
     data: Type.Optional(
       Type.Object(
         {},
