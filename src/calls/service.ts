@@ -50,6 +50,9 @@ export interface HistoryItem {
 interface Loaded {
   record: CallRecord;
   snapshot: CallSnapshot;
+  /** Idempotency keys used on the call, kept only for a private store (nobody else adds to
+   *  them), so a new key costs no read. Null: ask the store every time. */
+  eventIds: Set<string> | null;
 }
 
 export interface ServiceHooks {
@@ -125,7 +128,11 @@ export class CallService {
           updatedAt: now,
         };
         if ((await this.committer.submit({ kind: 'create', call: record })) === 'ok') {
-          this.cache.set(input.callId, { record, snapshot: step.snapshot });
+          this.cache.set(input.callId, {
+            record,
+            snapshot: step.snapshot,
+            eventIds: this.store.shared ? null : new Set(),
+          });
           const view = this.viewOf(record);
           observe(() => this.hooks.onCreated?.({ callId: input.callId, view }));
           return { view, created: true };
@@ -147,7 +154,7 @@ export class CallService {
         const loaded = await this.load(callId, fresh);
         if (!loaded) throw new CallNotFound(callId);
 
-        if (input.id !== undefined) {
+        if (input.id !== undefined && (loaded.eventIds === null || loaded.eventIds.has(input.id))) {
           const previous = await this.store.findEvent(callId, input.id);
           if (previous) {
             if (previous.fingerprint !== eventFingerprint) throw new IdempotencyConflict(input.id);
@@ -170,7 +177,8 @@ export class CallService {
           source: 'api',
         });
         if ((await this.committer.submit(change)) === 'ok') {
-          return { view: this.committed(change, step, event), replayed: false };
+          if (input.id !== undefined) loaded.eventIds?.add(input.id);
+          return { view: this.committed(change, step, event, loaded.eventIds), replayed: false };
         }
         this.cache.delete(callId); // moved on elsewhere, or the event id was taken: look again
       }
@@ -186,7 +194,8 @@ export class CallService {
   async fireTimer(timer: TimerRow): Promise<boolean> {
     return this.queue.run(timer.callId, async () => {
       for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-        const loaded = await this.load(timer.callId, true);
+        // A private store: the cached call is the truth. A shared one: re-read, another node may have moved it.
+        const loaded = await this.load(timer.callId, this.store.shared || attempt > 0);
         const pending = loaded?.record.timers.some((t) => t.timerId === timer.timerId && t.dueAt === timer.dueAt);
         if (!loaded || !pending || loaded.record.status === 'ended') return false;
         const step = this.runtime.apply(loaded.snapshot, timer.event);
@@ -200,7 +209,7 @@ export class CallService {
         change.firedTimer = { timerId: timer.timerId, dueAt: timer.dueAt };
         if ((await this.committer.submit(change)) === 'ok') {
           observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
-          this.committed(change, step, timer.event);
+          this.committed(change, step, timer.event, loaded.eventIds);
           return true;
         }
         this.cache.delete(timer.callId);
@@ -270,7 +279,8 @@ export class CallService {
       this.cache.delete(callId);
       return null;
     }
-    const loaded = { record, snapshot: this.runtime.restore(record.snapshot) };
+    const eventIds = this.store.shared ? null : new Set(await this.store.eventIds(callId));
+    const loaded = { record, snapshot: this.runtime.restore(record.snapshot), eventIds };
     this.cache.set(callId, loaded);
     return loaded;
   }
@@ -340,8 +350,8 @@ export class CallService {
     };
   }
 
-  private committed(change: EventChange, step: Step, event: object): CallView {
-    this.cache.set(change.call.callId, { record: change.call, snapshot: step.snapshot });
+  private committed(change: EventChange, step: Step, event: object, eventIds: Set<string> | null): CallView {
+    this.cache.set(change.call.callId, { record: change.call, snapshot: step.snapshot, eventIds });
     const view = this.viewOf(change.call);
     // The change is durable now: an observer that throws must not turn it into an error.
     observe(() => {

@@ -35,6 +35,7 @@ const SQL = {
   getCall: 'SELECT * FROM calls WHERE call_id = $1',
   history: 'SELECT * FROM history WHERE call_id = $1 AND seq > $2 ORDER BY seq',
   findEvent: 'SELECT * FROM history WHERE call_id = $1 AND event_id = $2',
+  eventIds: 'SELECT event_id FROM history WHERE call_id = $1 AND event_id IS NOT NULL ORDER BY seq',
   // graphile-worker / pg-boss: claim due rows nobody holds, skipping rows another node is
   // claiming right now, and lease them; a claimer that dies lets its lease run out.
   claimDue: `WITH due AS (
@@ -211,6 +212,10 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     async history(callId, afterSeq = 0) {
       const { rows } = await pool.query({ name: 'cf_history', text: SQL.history, values: [callId, afterSeq] });
       return rows.map(toHistory);
+    },
+    async eventIds(callId) {
+      const { rows } = await pool.query({ name: 'cf_event_ids', text: SQL.eventIds, values: [callId] });
+      return rows.map((row: { event_id: string }) => row.event_id);
     },
     async findEvent(callId, eventId) {
       const { rows } = await pool.query({ name: 'cf_find_event', text: SQL.findEvent, values: [callId, eventId] });

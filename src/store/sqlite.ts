@@ -110,6 +110,9 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
     getCall: db.prepare('SELECT * FROM calls WHERE call_id = ?'),
     history: db.prepare('SELECT * FROM history WHERE call_id = ? AND seq > ? ORDER BY seq'),
     findEvent: db.prepare('SELECT * FROM history WHERE call_id = ? AND event_id = ?'),
+    eventIds: db
+      .prepare('SELECT event_id FROM history WHERE call_id = ? AND event_id IS NOT NULL ORDER BY seq')
+      .pluck(),
     claimDue: db.prepare(
       `UPDATE timers SET locked_until = @leaseUntil
        WHERE rowid IN (SELECT rowid FROM timers WHERE due_at <= @now AND locked_until <= @now ORDER BY due_at LIMIT @limit)
@@ -196,6 +199,9 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
     },
     async history(callId, afterSeq = 0) {
       return (sql.history.all(callId, afterSeq) as Row[]).map(toHistory);
+    },
+    async eventIds(callId) {
+      return sql.eventIds.all(callId) as string[];
     },
     async findEvent(callId, eventId) {
       const row = sql.findEvent.get(callId, eventId) as Row | undefined;

@@ -107,6 +107,8 @@ export interface CallStore {
   listCalls(query: ListQuery): Promise<CallRecord[]>;
   history(callId: string, afterSeq?: number): Promise<HistoryEntry[]>;
   findEvent(callId: string, eventId: string): Promise<HistoryEntry | null>;
+  /** Every idempotency key used on the call so far (a private store's service keeps them). */
+  eventIds(callId: string): Promise<string[]>;
   /** Due timers (dueAt <= now), claimed for `leaseMs` so other nodes skip them meanwhile. */
   claimDueTimers(now: number, limit: number, leaseMs: number): Promise<TimerRow[]>;
   /** The earliest dueAt of any unclaimed timer, or null. */

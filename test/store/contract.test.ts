@@ -300,6 +300,14 @@ function runContract(makeBackend: () => Backend) {
       expect(await store.findEvent('c2', 'e2')).toBeNull();
       expect(call.version).toBe(2);
     });
+
+    it('lists the event ids used on a call, in order, on that call only', async () => {
+      await callAt('c1', 3);
+      await callAt('c2');
+      expect(await store.eventIds('c1')).toEqual(['e1', 'e2', 'e3']);
+      expect(await store.eventIds('c2')).toEqual([]);
+      expect(await store.eventIds('nope')).toEqual([]);
+    });
   });
 
   describe('a batch', () => {
