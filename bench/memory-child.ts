@@ -45,10 +45,29 @@ const before = await settle();
 const started = performance.now();
 await create('mem', spec.calls);
 const createSeconds = (performance.now() - started) / 1000;
+// Calls that have lived a while: each gets `eventsPerCall` events with idempotency keys.
+const kinds = [
+  { type: 'customer.location-question', data: {} },
+  { type: 'customer.no-card', data: {} },
+  { type: 'customer.identified', data: { firstName: 'Иван', patronymic: 'Петрович' } },
+] as const;
+for (let k = 0; k < spec.eventsPerCall; k++) {
+  const kind = kinds[k % kinds.length]!;
+  for (let start = 0; start < spec.calls; start += 1000) {
+    const batch = [];
+    for (let i = start; i < Math.min(spec.calls, start + 1000); i++) {
+      batch.push(
+        app.calls.applyEvent(callId('mem', i), { type: kind.type, id: `mem-${i}-${k}`, data: { ...kind.data } }),
+      );
+    }
+    await Promise.all(batch);
+  }
+}
 const after = await settle();
 const active = await app.store.countCalls('active');
 const result: MemoryResult = {
   calls: spec.calls,
+  eventsPerCall: spec.eventsPerCall,
   cacheSize: spec.cacheSize,
   cachedCalls: app.calls.cachedCalls,
   activeCalls: active,

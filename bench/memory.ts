@@ -3,6 +3,8 @@ import { runJsonChild } from './processes.js';
 
 export interface MemorySpec {
   calls: number;
+  /** Events applied to every call (with idempotency keys) before measuring; 0: fresh calls. */
+  eventsPerCall: number;
   warmCalls: number;
   /** CALL_CACHE_SIZE: how many calls the service keeps decoded (the service default is 20,000). */
   cacheSize: number;
@@ -11,6 +13,7 @@ export interface MemorySpec {
 
 export interface MemoryResult {
   calls: number;
+  eventsPerCall: number;
   cacheSize: number;
   cachedCalls: number;
   activeCalls: number;

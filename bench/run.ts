@@ -61,21 +61,32 @@ const plan = {
   warmupSeconds: quick ? 1 : 2,
   durationSeconds: quick ? 3 : 10,
   /** Latency at an equal offered load: this share of the event path's throughput, for both. */
-  equalLoad: { share: 0.5, connections: 50, durationSeconds: quick ? 3 : 10 },
+  equalLoad: { share: 0.5, connections: 50, durationSeconds: quick ? 3 : 8 },
   sync: {
     calls: 2_000,
     connections: 50,
     warmupSeconds: quick ? 1 : 2,
     durationSeconds: quick ? 3 : 5,
   },
-  memory: { calls: quick ? 50_000 : 100_000, warmCalls: 1_000, cacheSizes: quick ? [20_000] : [20_000, 200_000] },
+  /** Memory per call: fresh calls at the default cache and with every call cached; and calls
+   *  that have had events (idempotency keys, history) at the default cache. */
+  memory: {
+    warmCalls: 1_000,
+    cases: (quick
+      ? [{ calls: 50_000, eventsPerCall: 0, cacheSize: 20_000 }]
+      : [
+          { calls: 100_000, eventsPerCall: 0, cacheSize: 20_000 },
+          { calls: 100_000, eventsPerCall: 0, cacheSize: 200_000 },
+          { calls: 20_000, eventsPerCall: 10, cacheSize: 20_000 },
+        ]) as { calls: number; eventsPerCall: number; cacheSize: number }[],
+  },
   timers: {
     calls: quick ? 3_000 : 10_000,
     spreadSeconds: quick ? 3 : 10,
     holdCheckSeconds: 2,
     modes: ['mixed', 'alone'] as TimerMode[],
   },
-  profile: { connections: 100, warmupSeconds: quick ? 1 : 3, durationSeconds: quick ? 5 : 10 },
+  profile: { connections: 100, warmupSeconds: quick ? 1 : 2, durationSeconds: quick ? 5 : 8 },
 };
 const only = new Set((args.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()) as Section[]);
 for (const s of only)
@@ -120,6 +131,7 @@ const results: {
   finishedAt?: string;
   seconds?: number;
   machine: Record<string, unknown>;
+  git: { commit: string; dirty: boolean };
   plan: typeof plan;
   goals: typeof GOALS;
   throughput?: { runs: ThroughputRun[]; summary: TargetSummary[] };
@@ -136,6 +148,15 @@ const results: {
     cpuModel: os.cpus()[0]?.model,
     memoryBytes: os.totalmem(),
     loadAverageAtStart: os.loadavg(),
+  },
+  // What was measured: the commit, and whether the working tree had changes on top of it.
+  git: {
+    commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim(),
+    dirty:
+      spawnSync('git', ['status', '--porcelain', '--', 'src', 'machines'], {
+        cwd: ROOT,
+        encoding: 'utf8',
+      }).stdout.trim() !== '',
   },
   plan,
   goals: GOALS,
@@ -186,12 +207,17 @@ async function throughput(): Promise<void> {
   const targets: Running[] = [];
   const levels = new Map<string, number[]>([['echo', plan.connections]]);
   try {
-    for (const target of throughputTargets) {
-      const running = await startTarget(target, dir, plan.calls);
-      log(`  ${target.name}: ${num(plan.calls)} calls created in ${num(running.createSeconds, 1)} s`);
-      targets.push(running);
+    // Set up side by side (creating calls on PostgreSQL waits on fsync more than on CPU).
+    const started = await Promise.allSettled(throughputTargets.map((t) => startTarget(t, dir, plan.calls)));
+    for (const [i, outcome] of started.entries()) {
+      const target = throughputTargets[i]!;
+      if (outcome.status === 'rejected') continue;
+      log(`  ${target.name}: ${num(plan.calls)} calls created in ${num(outcome.value.createSeconds, 1)} s`);
+      targets.push(outcome.value);
       levels.set(target.name, target.connections ?? plan.connections);
     }
+    const failed = started.find((o) => o.status === 'rejected');
+    if (failed) throw (failed as PromiseRejectedResult).reason;
     const runs: ThroughputRun[] = [];
     for (let round = 1; round <= plan.rounds; round++) {
       for (const connections of plan.connections) {
@@ -273,9 +299,9 @@ async function sync(): Promise<void> {
 
 async function memory(): Promise<void> {
   results.memory = [];
-  for (const cacheSize of plan.memory.cacheSizes) {
-    log(`memory: ${num(plan.memory.calls)} calls, CALL_CACHE_SIZE=${num(cacheSize)}`);
-    const m = await measureMemory({ ...plan.memory, cacheSize, dir });
+  for (const c of plan.memory.cases) {
+    log(`memory: ${num(c.calls)} calls, ${c.eventsPerCall} events each, CALL_CACHE_SIZE=${num(c.cacheSize)}`);
+    const m = await measureMemory({ ...c, warmCalls: plan.memory.warmCalls, dir });
     results.memory.push(m);
     log(`  heap ${num(m.heapUsedPerCall)} B/call, RSS ${num(m.rssPerCall)} B/call, ${num(m.cachedCalls)} cached`);
   }
@@ -320,7 +346,7 @@ function printTables(): void {
   out.push(
     '',
     `callflow bench (${plan.mode}): ${plan.rounds} round(s), ${num(plan.calls)} active calls, ${plan.durationSeconds} s runs after ${plan.warmupSeconds} s warm-up`,
-    `node ${process.version}, ${os.cpus().length} CPUs, load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${os
+    `measured: ${results.git.commit}${results.git.dirty ? ' + uncommitted changes in src/ or machines/' : ''}; node ${process.version}, ${os.cpus().length} CPUs, load average at start ${load.map((l) => l.toFixed(1)).join(' ')}, at end ${os
       .loadavg()
       .map((l) => l.toFixed(1))
       .join(' ')}`,
@@ -404,10 +430,20 @@ function printTables(): void {
   if (results.memory) {
     out.push(
       '',
-      `MEMORY PER ACTIVE CALL (c): ${num(plan.memory.calls)} calls created in-process, forced GC before and after`,
+      'MEMORY PER ACTIVE CALL (c): calls created in-process (then N events each), forced GC before and after',
       table(
-        ['CALL_CACHE_SIZE', 'cached', 'heap B/call', 'RSS B/call', `goal <= ${GOALS.bytesPerCall} B (heap / RSS)`],
+        [
+          'calls',
+          'events/call',
+          'CALL_CACHE_SIZE',
+          'cached',
+          'heap B/call',
+          'RSS B/call',
+          `goal <= ${GOALS.bytesPerCall} B (heap / RSS)`,
+        ],
         results.memory.map((m) => [
+          num(m.calls),
+          String(m.eventsPerCall),
           `${num(m.cacheSize)}${m.cacheSize === 20_000 ? ' (default)' : ''}`,
           num(m.cachedCalls),
           num(m.heapUsedPerCall),
