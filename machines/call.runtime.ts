@@ -35,6 +35,8 @@ export interface Step {
 
 type ExecutableAction = { type: string; params?: unknown };
 
+const API_EVENTS = new Set<string>(CALL_EVENT_TYPES);
+
 export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
   const machine = createCallMachine(limits);
   // One scope for every step: building one per call of xstate's transition() helper costs
@@ -111,7 +113,12 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
 
     /** Whether the script allows this event now (SPEC §2 "What may happen when"). */
     allows(snapshot: CallSnapshot, event: CallEvent | { type: string }): boolean {
-      return snapshot.status === 'active' && snapshot.can(event as CallEvent);
+      if (snapshot.status !== 'active') return false;
+      // For API events the per-state list is exact (see allowedEvents) and saves computing
+      // the step twice; internal (delayed) events are asked of the machine.
+      return API_EVENTS.has(event.type)
+        ? allowedEvents(snapshot).includes(event.type as CallEventType)
+        : snapshot.can(event as CallEvent);
     },
 
     /** Applies an event the caller has checked with `allows` (or a due timer's event). */

@@ -66,6 +66,9 @@ export interface ServiceHooks {
   onBatch?(size: number, seconds: number): void;
 }
 
+/** Idempotency keys kept in memory per cached call (a call has a few dozen events). */
+const MAX_KEPT_EVENT_IDS = 64;
+
 const MAX_ATTEMPTS = 8;
 /**
  * On a shared store. A failed attempt means another process committed a change to this call, so
@@ -177,7 +180,11 @@ export class CallService {
           source: 'api',
         });
         if ((await this.committer.submit(change)) === 'ok') {
-          if (input.id !== undefined) loaded.eventIds?.add(input.id);
+          if (input.id !== undefined && loaded.eventIds) {
+            loaded.eventIds.add(input.id);
+            // Bounded memory per call: past the cap, keys are looked up in the store again.
+            if (loaded.eventIds.size > MAX_KEPT_EVENT_IDS) loaded.eventIds = null;
+          }
           return { view: this.committed(change, step, event, loaded.eventIds), replayed: false };
         }
         this.cache.delete(callId); // moved on elsewhere, or the event id was taken: look again
@@ -279,7 +286,8 @@ export class CallService {
       this.cache.delete(callId);
       return null;
     }
-    const eventIds = this.store.shared ? null : new Set(await this.store.eventIds(callId));
+    const ids = this.store.shared ? null : await this.store.eventIds(callId);
+    const eventIds = ids && ids.length <= MAX_KEPT_EVENT_IDS ? new Set(ids) : null;
     const loaded = { record, snapshot: this.runtime.restore(record.snapshot), eventIds };
     this.cache.set(callId, loaded);
     return loaded;

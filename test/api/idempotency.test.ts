@@ -37,6 +37,16 @@ describe('replays', () => {
     expect((await getView(app, callId)).version).toBe(1);
   });
 
+  it('ids stay unique on a call with many events (past what the service keeps in memory)', async () => {
+    const { callId } = await newCall(app);
+    for (let i = 1; i <= 80; i++) await apply(app, callId, { type: 'customer.no-card', id: `many-${i}` });
+    for (const i of [1, 40, 80]) {
+      expect(await replay(callId, { type: 'customer.no-card', id: `many-${i}` })).toMatchObject({ version: i });
+    }
+    problemOf(await sendEvent(app, callId, { type: 'customer.prank', id: 'many-3' }), 409);
+    expect((await getView(app, callId)).version).toBe(80);
+  });
+
   it('a replay of an older event answers with that event result, not the current view', async () => {
     const { callId } = await newCall(app, { customer: NAME });
     const located = await apply(app, callId, { type: 'customer.location-question', id: 'loc' });
