@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
+import { asParsed, type Row, toCall, toHistory, toTimer } from './rows.js';
 import type {
   CallRecord,
   CallStatus,
@@ -61,8 +62,6 @@ const TYPES = {
       ? (value: string) => Number(value)
       : pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 };
-
-type Row = Record<string, unknown>;
 
 export interface PostgresOptions {
   /** Connections in the pool (commits, reads, timer claims). */
@@ -189,7 +188,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     commit,
     async getCall(callId) {
       const { rows } = await pool.query({ name: 'cf_get_call', text: SQL.getCall, values: [callId] });
-      return rows[0] ? toCall(rows[0]) : null;
+      return rows[0] ? toCall(rows[0], asParsed) : null;
     },
     async listCalls(query: ListQuery) {
       const where: string[] = [];
@@ -207,11 +206,11 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
         `SELECT * FROM calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY call_id LIMIT $${params.length}`,
         params,
       );
-      return rows.map(toCall);
+      return rows.map((row) => toCall(row, asParsed));
     },
     async history(callId, afterSeq = 0) {
       const { rows } = await pool.query({ name: 'cf_history', text: SQL.history, values: [callId, afterSeq] });
-      return rows.map(toHistory);
+      return rows.map((row) => toHistory(row, asParsed));
     },
     async eventIds(callId) {
       const { rows } = await pool.query({ name: 'cf_event_ids', text: SQL.eventIds, values: [callId] });
@@ -219,7 +218,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     },
     async findEvent(callId, eventId) {
       const { rows } = await pool.query({ name: 'cf_find_event', text: SQL.findEvent, values: [callId, eventId] });
-      return rows[0] ? toHistory(rows[0]) : null;
+      return rows[0] ? toHistory(rows[0], asParsed) : null;
     },
     async claimDueTimers(now, limit, leaseMs) {
       const { rows } = await pool.query({
@@ -227,7 +226,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
         text: SQL.claimDue,
         values: [now, limit, now + leaseMs],
       });
-      return rows.map(toTimer).sort((a, b) => a.dueAt - b.dueAt);
+      return rows.map((row) => toTimer(row, asParsed)).sort((a, b) => a.dueAt - b.dueAt);
     },
     async nextTimerDue() {
       const { rows } = await pool.query({ name: 'cf_next_due', text: SQL.nextDue });
@@ -348,48 +347,4 @@ async function migrate(pool: pg.Pool): Promise<void> {
 /** Bytewise order of call ids (the lock order of a batch). */
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function toCall(row: Row): CallRecord {
-  return {
-    callId: row.call_id as string,
-    status: row.status as CallStatus,
-    version: row.version as number,
-    locale: row.locale as CallRecord['locale'],
-    snapshot: row.snapshot as CallRecord['snapshot'],
-    prompts: row.prompts as CallRecord['prompts'],
-    actions: row.actions as CallRecord['actions'],
-    timers: row.timers as CallRecord['timers'],
-    createFingerprint: row.create_fingerprint as string,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-function toHistory(row: Row): HistoryEntry {
-  return {
-    callId: row.call_id as string,
-    seq: row.seq as number,
-    eventId: (row.event_id as string | null) ?? null,
-    fingerprint: (row.fingerprint as string | null) ?? null,
-    type: row.type as string,
-    data: row.data as HistoryEntry['data'],
-    source: row.source as HistoryEntry['source'],
-    at: row.at as number,
-    status: row.status as CallStatus,
-    snapshot: row.snapshot as HistoryEntry['snapshot'],
-    prompts: row.prompts as HistoryEntry['prompts'],
-    actions: row.actions as HistoryEntry['actions'],
-    timers: row.timers as HistoryEntry['timers'],
-  };
-}
-
-function toTimer(row: Row): TimerRow {
-  return {
-    callId: row.call_id as string,
-    timerId: row.timer_id as string,
-    name: row.name as string,
-    dueAt: row.due_at as number,
-    event: row.event as TimerRow['event'],
-  };
 }

@@ -5,6 +5,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
+import { parseJson, type Row, toCall, toHistory, toTimer } from './rows.js';
 import type {
   CallRecord,
   CallStatus,
@@ -67,8 +68,6 @@ const MIGRATIONS: string[] = [
 
 /** Raised inside a change's savepoint to roll just that change back. */
 class ChangeConflict extends Error {}
-
-type Row = Record<string, unknown>;
 
 export interface SqliteOptions {
   synchronous?: 'NORMAL' | 'FULL';
@@ -187,7 +186,7 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
     },
     async getCall(callId) {
       const row = sql.getCall.get(callId) as Row | undefined;
-      return row ? toCall(row) : null;
+      return row ? toCall(row, parseJson) : null;
     },
     async listCalls(query: ListQuery) {
       const where: string[] = [];
@@ -203,21 +202,21 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
       const rows = db
         .prepare(`SELECT * FROM calls ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY call_id LIMIT ?`)
         .all(...params, query.limit) as Row[];
-      return rows.map(toCall);
+      return rows.map((row) => toCall(row, parseJson));
     },
     async history(callId, afterSeq = 0) {
-      return (sql.history.all(callId, afterSeq) as Row[]).map(toHistory);
+      return (sql.history.all(callId, afterSeq) as Row[]).map((row) => toHistory(row, parseJson));
     },
     async eventIds(callId) {
       return sql.eventIds.all(callId) as string[];
     },
     async findEvent(callId, eventId) {
       const row = sql.findEvent.get(callId, eventId) as Row | undefined;
-      return row ? toHistory(row) : null;
+      return row ? toHistory(row, parseJson) : null;
     },
     async claimDueTimers(now, limit, leaseMs) {
       const rows = sql.claimDue.all({ now, limit, leaseUntil: now + leaseMs }) as Row[];
-      return rows.map(toTimer).sort((a, b) => a.dueAt - b.dueAt);
+      return rows.map((row) => toTimer(row, parseJson)).sort((a, b) => a.dueAt - b.dueAt);
     },
     async nextTimerDue() {
       const row = sql.nextDue.get() as { due: number | null };
@@ -287,49 +286,5 @@ function historyParams(entry: HistoryEntry, call: CallRecord, callRow: ReturnTyp
     prompts: same('prompts'),
     actions: same('actions'),
     timers: same('timers'),
-  };
-}
-
-function toCall(row: Row): CallRecord {
-  return {
-    callId: row.call_id as string,
-    status: row.status as CallStatus,
-    version: row.version as number,
-    locale: row.locale as CallRecord['locale'],
-    snapshot: JSON.parse(row.snapshot as string),
-    prompts: JSON.parse(row.prompts as string),
-    actions: JSON.parse(row.actions as string),
-    timers: JSON.parse(row.timers as string),
-    createFingerprint: row.create_fingerprint as string,
-    createdAt: row.created_at as number,
-    updatedAt: row.updated_at as number,
-  };
-}
-
-function toHistory(row: Row): HistoryEntry {
-  return {
-    callId: row.call_id as string,
-    seq: row.seq as number,
-    eventId: (row.event_id as string | null) ?? null,
-    fingerprint: (row.fingerprint as string | null) ?? null,
-    type: row.type as string,
-    data: JSON.parse(row.data as string),
-    source: row.source as HistoryEntry['source'],
-    at: row.at as number,
-    status: row.status as CallStatus,
-    snapshot: JSON.parse(row.snapshot as string),
-    prompts: JSON.parse(row.prompts as string),
-    actions: JSON.parse(row.actions as string),
-    timers: JSON.parse(row.timers as string),
-  };
-}
-
-function toTimer(row: Row): TimerRow {
-  return {
-    callId: row.call_id as string,
-    timerId: row.timer_id as string,
-    name: row.name as string,
-    dueAt: row.due_at as number,
-    event: JSON.parse(row.event as string),
   };
 }
