@@ -7,18 +7,8 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
-import { asParsed, type Row, toCall, toHistory, toTimer } from './rows.js';
-import type {
-  CallRecord,
-  CallStatus,
-  CallStore,
-  Change,
-  CommitOutcome,
-  HistoryEntry,
-  ListQuery,
-  RemoteHandlers,
-  TimerRow,
-} from './types.js';
+import { asParsed, toCall, toHistory, toTimer } from './rows.js';
+import type { CallStatus, CallStore, Change, CommitOutcome, ListQuery, RemoteHandlers } from './types.js';
 
 /** Channel of committed changes; payload `"<callId> <version>"` (a call id has no spaces). */
 export const CHANGE_CHANNEL = 'callflow_change';

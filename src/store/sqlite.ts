@@ -6,6 +6,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { parseJson, type Row, toCall, toHistory, toTimer } from './rows.js';
+import { startCheckpointer } from './sqlite-checkpointer.js';
 import type {
   CallRecord,
   CallStatus,
@@ -16,7 +17,6 @@ import type {
   EventChange,
   HistoryEntry,
   ListQuery,
-  TimerRow,
 } from './types.js';
 
 const MIGRATIONS: string[] = [
@@ -82,6 +82,11 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
   db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // Checkpoints run on a worker thread (sqlite-checkpointer.ts), not inside a commit.
+  const checkpointer = location === ':memory:' ? null : startCheckpointer(location);
+  if (checkpointer) db.pragma('wal_autocheckpoint = 0');
+  // After a burst the WAL file is cut back to this size once checkpointed.
+  db.pragma('journal_size_limit = 67108864');
   migrate(db);
   // One process owns a SQLite file: claims left by a previous (crashed) process are void.
   db.prepare('UPDATE timers SET locked_until = 0 WHERE locked_until <> 0').run();
@@ -229,6 +234,7 @@ export function openSqliteStore(location: string, options: SqliteOptions = {}): 
       db.prepare('SELECT 1').get();
     },
     async close() {
+      await checkpointer?.stop();
       if (db.open) {
         db.pragma('wal_checkpoint(TRUNCATE)');
         db.close();
