@@ -3,7 +3,7 @@ import type { CallEventType } from '../../machines/call.events.js';
 import type { CallContext, PromptKey } from '../../machines/call.machine.js';
 import { type Effect, type PersistedCall, pathsOfValue } from '../../machines/call.runtime.js';
 import { type Locale, type RenderedPrompt, renderPrompt } from '../../machines/catalogue.js';
-import type { CallStatus, TimerRow } from '../store/types.js';
+import type { CallRecord, CallStatus } from '../store/types.js';
 
 export interface CallView {
   callId: string;
@@ -22,16 +22,11 @@ export interface CallView {
   replayed?: boolean;
 }
 
-export interface ViewSource {
-  callId: string;
-  status: CallStatus;
-  version: number;
-  locale: Locale;
-  snapshot: PersistedCall;
-  prompts: PromptKey[];
-  actions: Effect[];
-  timers: Pick<TimerRow, 'name' | 'dueAt'>[];
-}
+/** A stored call, or a history entry with the call's locale and its seq as version. */
+export type ViewSource = Pick<
+  CallRecord,
+  'callId' | 'status' | 'version' | 'locale' | 'snapshot' | 'prompts' | 'actions' | 'timers'
+>;
 
 export function contextOf(snapshot: PersistedCall): CallContext {
   return snapshot.context as CallContext;
