@@ -45,9 +45,6 @@ export const EVENT_DATA = {
 export type CallEventType = keyof typeof EVENT_DATA;
 export const CALL_EVENT_TYPES = Object.keys(EVENT_DATA) as CallEventType[];
 
-/** The event recorded in a call's history when the hold check comes due (source: timer). */
-export const HOLD_CHECK_EVENT = 'hold.check';
-
 export type CustomerName = { firstName: string; patronymic?: string };
 
 export type CallEvent =

@@ -2,9 +2,9 @@
  * The one path every event takes, API or timer: load the call, compute the next state with
  * the pure machine, commit everything it changes in one transaction, then answer and publish.
  */
-import { type CallEventType, type CustomerName, HOLD_CHECK_EVENT, toMachineEvent } from '../../machines/call.events.js';
+import { type CallEventType, type CustomerName, toMachineEvent } from '../../machines/call.events.js';
 import type { CallRuntime, CallSnapshot, Step } from '../../machines/call.runtime.js';
-import { timerName } from '../../machines/call.runtime.js';
+import { pathsOfValue, statePaths, timerName } from '../../machines/call.runtime.js';
 import type { Locale } from '../../machines/catalogue.js';
 import { CallEnded, CallExists, CallNotFound, EventNotAllowed, IdempotencyConflict } from '../errors.js';
 import { GroupCommitter } from '../store/group-commit.js';
@@ -169,7 +169,7 @@ export class CallService {
         if (record.status === 'ended' || !this.runtime.allows(snapshot, event)) {
           if (!fresh && this.store.shared) continue;
           if (record.status === 'ended') throw new CallEnded(callId);
-          throw new EventNotAllowed(input.type, this.viewOf(record).state, this.runtime.allowedEvents(snapshot));
+          throw new EventNotAllowed(input.type, statePaths(snapshot), this.runtime.allowedEvents(snapshot));
         }
         const step = this.runtime.apply(snapshot, event);
         const change = this.eventChange(record, step, {
@@ -209,7 +209,7 @@ export class CallService {
         const change = this.eventChange(loaded.record, step, {
           eventId: null,
           fingerprint: null,
-          type: timerName(timer.event.type) || HOLD_CHECK_EVENT,
+          type: timerName(timer.event.type),
           data: {},
           source: 'timer',
         });
@@ -396,7 +396,7 @@ export class CallService {
       data: entry.data,
       source: entry.source,
       at: new Date(entry.at).toISOString(),
-      state: buildView({ ...entry, version: entry.seq, locale }, []).state,
+      state: pathsOfValue(entry.snapshot.value),
       prompts: renderPrompts(entry.prompts, contextOf(entry.snapshot), locale),
       actions: entry.actions,
     };
