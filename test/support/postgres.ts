@@ -28,6 +28,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { StoredCall, StoreProbe } from './scenarios.js';
 import { freePort } from './server-process.js';
+import { toStoredHistory } from './stored.js';
 
 const run = promisify(execFile);
 
@@ -225,14 +226,7 @@ export function postgresProbe(databaseUrl: string): StoreProbe {
             status: r.status as string,
             timers: r.timers as StoredCall['timers'],
           })),
-          history: history.rows.map((r) => ({
-            callId: r.call_id as string,
-            seq: r.seq as number,
-            eventId: (r.event_id as string | null) ?? null,
-            type: r.type as string,
-            source: r.source as string,
-            at: r.at as number,
-          })),
+          history: history.rows.map(toStoredHistory),
           timers: timers.rows.map((r) => ({
             callId: r.call_id as string,
             timerId: r.timer_id as string,

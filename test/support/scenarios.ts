@@ -1,11 +1,11 @@
 /**
  * Process-level scenarios (SPEC §5) against real server processes, written once and run
  * against any store: each takes a DATABASE_URL, plus a StoreProbe that reads what is stored
- * (sqliteProbe, postgresProbe, or probeFor(url)). They throw (vitest expect) on a broken rule.
- * On PostgreSQL, e.g.:
+ * (sqliteProbe here, postgresProbe in test/support/postgres.ts). They throw (vitest expect) on
+ * a broken rule. On PostgreSQL, e.g.:
  *
  *   const { url: databaseUrl } = await testDatabase('crash');     // test/support/postgres.ts
- *   await crashScenario({ databaseUrl, probe: probeFor(databaseUrl) });
+ *   await crashScenario({ databaseUrl, probe: postgresProbe(databaseUrl) });
  *
  *   restartScenario  - a hold check due while down fires at once, one not yet due fires on time
  *   crashScenario    - kill -9 mid-burst loses no acknowledged event and leaves nothing half-written
@@ -17,6 +17,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { type HistoryEvent, sleep, until, type View } from './api.js';
 import { type ServerProcess, startServer as startProcess } from './server-process.js';
+import { toStoredHistory } from './stored.js';
 
 /** How long a server process may take to become ready: start-up is CPU-bound (tsx, imports)
  *  and this 2-core machine is often shared with other suites. */
@@ -70,14 +71,7 @@ export function sqliteProbe(databaseUrl: string): StoreProbe {
           db
             .prepare('SELECT call_id, seq, event_id, type, source, at FROM history ORDER BY call_id, seq')
             .all() as Record<string, unknown>[]
-        ).map((r) => ({
-          callId: r.call_id as string,
-          seq: r.seq as number,
-          eventId: (r.event_id as string | null) ?? null,
-          type: r.type as string,
-          source: r.source as string,
-          at: r.at as number,
-        }));
+        ).map(toStoredHistory);
         const timers = (
           db.prepare('SELECT call_id, timer_id, due_at FROM timers ORDER BY call_id, timer_id').all() as Record<
             string,
@@ -90,52 +84,6 @@ export function sqliteProbe(databaseUrl: string): StoreProbe {
       }
     },
   };
-}
-
-/**
- * Reads a PostgreSQL store with `pg`, assuming the same tables and columns as the SQLite
- * store (calls.timers as JSON, bigint epoch milliseconds); adjust here if that schema moves.
- */
-export function postgresProbe(databaseUrl: string): StoreProbe {
-  const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
-  return {
-    async read() {
-      const { default: pg } = await import('pg');
-      const client = new pg.Client({ connectionString: databaseUrl });
-      await client.connect();
-      try {
-        const calls = (
-          await client.query('SELECT call_id, version, status, timers FROM calls ORDER BY call_id')
-        ).rows.map((r) => ({
-          callId: String(r.call_id),
-          version: Number(r.version),
-          status: String(r.status),
-          timers: (json(r.timers) as StoredCall['timers']).map((t) => ({ ...t, dueAt: Number(t.dueAt) })),
-        }));
-        const history = (
-          await client.query('SELECT call_id, seq, event_id, type, source, at FROM history ORDER BY call_id, seq')
-        ).rows.map((r) => ({
-          callId: String(r.call_id),
-          seq: Number(r.seq),
-          eventId: r.event_id === null ? null : String(r.event_id),
-          type: String(r.type),
-          source: String(r.source),
-          at: Number(r.at),
-        }));
-        const timers = (
-          await client.query('SELECT call_id, timer_id, due_at FROM timers ORDER BY call_id, timer_id')
-        ).rows.map((r) => ({ callId: String(r.call_id), timerId: String(r.timer_id), dueAt: Number(r.due_at) }));
-        return { calls, history, timers };
-      } finally {
-        await client.end();
-      }
-    },
-  };
-}
-
-/** The probe for a DATABASE_URL: SQLite file or PostgreSQL. */
-export function probeFor(databaseUrl: string): StoreProbe {
-  return databaseUrl.startsWith('sqlite:') ? sqliteProbe(databaseUrl) : postgresProbe(databaseUrl);
 }
 
 /**
