@@ -6,7 +6,7 @@ import type { CallStore } from './types.js';
 export async function openStore(config: Pick<Config, 'databaseUrl' | 'sqliteSynchronous'>): Promise<CallStore> {
   const url = config.databaseUrl;
   if (url.startsWith('sqlite:')) {
-    return openSqliteStore(url.slice('sqlite:'.length), { synchronous: config.sqliteSynchronous });
+    return await openSqliteStore(url.slice('sqlite:'.length), { synchronous: config.sqliteSynchronous });
   }
   const { openPostgresStore } = await import('./postgres.js');
   return openPostgresStore(url);

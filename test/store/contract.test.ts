@@ -40,11 +40,11 @@ function sqliteBackend(): Backend {
     async fresh() {
       await current?.close();
       n += 1;
-      current = openSqliteStore(join(dir, `store-${n}.db`));
+      current = await openSqliteStore(join(dir, `store-${n}.db`));
       return current;
     },
     async another() {
-      return openSqliteStore(join(dir, `store-${n}.db`));
+      return await openSqliteStore(join(dir, `store-${n}.db`));
     },
     async cleanup() {
       await current?.close();

@@ -1,0 +1,38 @@
+/**
+ * The SQLite writer thread (started by sqlite-writer.ts): its own connection, every write of
+ * the store, one request at a time in the order they were posted.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import type { WriterReply, WriterRequest, WriterThreadOptions } from './sqlite-writer.js';
+import { configureConnection, prepareWrites } from './sqlite-writes.js';
+
+const options = workerData as WriterThreadOptions;
+const port = parentPort!;
+const db = new Database(options.location);
+configureConnection(db, options.synchronous);
+// Checkpoints run on the checkpointer thread, never inside a commit.
+db.pragma('wal_autocheckpoint = 0');
+const writes = prepareWrites(db);
+
+const reply = (message: WriterReply) => port.postMessage(message);
+
+port.on('message', (request: WriterRequest | { op: 'close' }) => {
+  if (request.op === 'close') {
+    db.close();
+    reply({ closed: true });
+    port.close();
+    return;
+  }
+  try {
+    const result =
+      request.op === 'commit'
+        ? writes.commit(request.ops)
+        : writes.claimDue(request.now, request.limit, request.leaseMs);
+    reply({ id: request.id, ok: true, result });
+  } catch (error) {
+    const { name, message, code } = error as Error & { code?: string };
+    reply({ id: request.id, ok: false, error: { name, message, ...(code === undefined ? {} : { code }) } });
+  }
+});
+reply({ ready: true });

@@ -1,0 +1,213 @@
+/**
+ * Every write of the SQLite store, on one connection: commits of changes and timer claims.
+ * Changes cross to it as flat rows of strings and numbers (`toWriteOp`, on the caller's
+ * thread), so the same code runs in-thread (`:memory:`) or on the writer thread
+ * (sqlite-writer.ts) and a message to that thread is cheap to copy.
+ */
+import type Database from 'better-sqlite3';
+import type { Row } from './rows.js';
+import type { CallRecord, Change, CommitOutcome } from './types.js';
+
+type CallRow = [
+  callId: string,
+  status: string,
+  version: number,
+  locale: string,
+  snapshot: string,
+  prompts: string,
+  actions: string,
+  timers: string,
+  createFingerprint: string,
+  createdAt: number,
+  updatedAt: number,
+];
+
+type HistoryRow = [
+  callId: string,
+  seq: number,
+  eventId: string | null,
+  fingerprint: string | null,
+  type: string,
+  data: string,
+  source: string,
+  at: number,
+  status: string,
+  snapshot: string,
+  prompts: string,
+  actions: string,
+  timers: string,
+];
+
+type TimerArm = [callId: string, timerId: string, name: string, dueAt: number, event: string];
+
+export type WriteOp =
+  | { kind: 'create'; call: CallRow }
+  | {
+      kind: 'event';
+      call: CallRow;
+      expectedVersion: number;
+      history: HistoryRow;
+      arm: TimerArm[];
+      cancel: string[];
+      fired: [timerId: string, dueAt: number] | null;
+    };
+
+/** A change as the rows it writes (JSON serialised once; a history row reuses its call row's). */
+export function toWriteOp(change: Change): WriteOp {
+  const call = callRow(change.call);
+  if (change.kind === 'create') return { kind: 'create', call };
+  const h = change.history;
+  const same = <K extends 'snapshot' | 'prompts' | 'actions' | 'timers'>(key: K, column: number) =>
+    h[key] === change.call[key] ? (call[column] as string) : JSON.stringify(h[key]);
+  return {
+    kind: 'event',
+    call,
+    expectedVersion: change.expectedVersion,
+    history: [
+      h.callId,
+      h.seq,
+      h.eventId,
+      h.fingerprint,
+      h.type,
+      JSON.stringify(h.data),
+      h.source,
+      h.at,
+      h.status,
+      same('snapshot', 4),
+      same('prompts', 5),
+      same('actions', 6),
+      same('timers', 7),
+    ],
+    arm: change.armTimers.map((t) => [t.callId, t.timerId, t.name, t.dueAt, JSON.stringify(t.event)]),
+    cancel: change.cancelTimers,
+    fired: change.firedTimer ? [change.firedTimer.timerId, change.firedTimer.dueAt] : null,
+  };
+}
+
+function callRow(call: CallRecord): CallRow {
+  return [
+    call.callId,
+    call.status,
+    call.version,
+    call.locale,
+    JSON.stringify(call.snapshot),
+    JSON.stringify(call.prompts),
+    JSON.stringify(call.actions),
+    JSON.stringify(call.timers),
+    call.createFingerprint,
+    call.createdAt,
+    call.updatedAt,
+  ];
+}
+
+export interface Writes {
+  commit(ops: WriteOp[]): CommitOutcome[];
+  /** Claims due timers for `leaseMs`; rows as stored (see rows.ts toTimer). */
+  claimDue(now: number, limit: number, leaseMs: number): Row[];
+}
+
+/** Raised inside a change's savepoint to roll just that change back. */
+class ChangeConflict extends Error {}
+
+export function prepareWrites(db: Database.Database): Writes {
+  const sql = {
+    insertCall: db.prepare(
+      `INSERT INTO calls (call_id, status, version, locale, snapshot, prompts, actions, timers, create_fingerprint, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (call_id) DO NOTHING`,
+    ),
+    updateCall: db.prepare(
+      `UPDATE calls SET status = ?, version = ?, snapshot = ?, prompts = ?, actions = ?, timers = ?, updated_at = ?
+       WHERE call_id = ? AND version = ?`,
+    ),
+    insertHistory: db.prepare(
+      `INSERT INTO history (call_id, seq, event_id, fingerprint, type, data, source, at, status, snapshot, prompts, actions, timers)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT DO NOTHING`,
+    ),
+    deleteFiredTimer: db.prepare('DELETE FROM timers WHERE call_id = ? AND timer_id = ? AND due_at = ?'),
+    deleteTimer: db.prepare('DELETE FROM timers WHERE call_id = ? AND timer_id = ?'),
+    upsertTimer: db.prepare(
+      `INSERT INTO timers (call_id, timer_id, name, due_at, event, locked_until) VALUES (?, ?, ?, ?, ?, 0)
+       ON CONFLICT (call_id, timer_id) DO UPDATE SET name = excluded.name, due_at = excluded.due_at,
+         event = excluded.event, locked_until = 0`,
+    ),
+    claimDue: db.prepare(
+      `UPDATE timers SET locked_until = @leaseUntil
+       WHERE rowid IN (SELECT rowid FROM timers WHERE due_at <= @now AND locked_until <= @now ORDER BY due_at LIMIT @limit)
+       RETURNING call_id, timer_id, name, due_at, event`,
+    ),
+  };
+
+  function write(op: WriteOp): void {
+    if (op.kind === 'create') {
+      if (sql.insertCall.run(op.call).changes !== 1) throw new ChangeConflict();
+      return;
+    }
+    const callId = op.call[0];
+    if (op.fired && sql.deleteFiredTimer.run(callId, op.fired[0], op.fired[1]).changes !== 1) {
+      throw new ChangeConflict();
+    }
+    const [, status, version, , snapshot, prompts, actions, timers, , , updatedAt] = op.call;
+    const updated = sql.updateCall.run(
+      status,
+      version,
+      snapshot,
+      prompts,
+      actions,
+      timers,
+      updatedAt,
+      callId,
+      op.expectedVersion,
+    );
+    if (updated.changes !== 1) throw new ChangeConflict();
+    if (sql.insertHistory.run(op.history).changes !== 1) throw new ChangeConflict();
+    for (const timerId of op.cancel) sql.deleteTimer.run(callId, timerId);
+    for (const arm of op.arm) sql.upsertTimer.run(arm);
+  }
+
+  // Fast path: the whole batch in one transaction. Conflicts are rare on a private store (the
+  // service serialises each call), so only a batch that has one is written again change by
+  // change, each in its own savepoint, for the others to commit.
+  const writeAll = db.transaction((ops: WriteOp[]) => {
+    for (const op of ops) write(op);
+  });
+  const writeOne = db.transaction(write);
+  const writeEach = db.transaction((ops: WriteOp[]): CommitOutcome[] =>
+    ops.map((op) => {
+      try {
+        writeOne(op); // nested: a savepoint, rolled back alone on conflict
+        return 'ok';
+      } catch (error) {
+        if (error instanceof ChangeConflict) return 'conflict';
+        throw error;
+      }
+    }),
+  );
+
+  return {
+    commit(ops) {
+      if (ops.length === 0) return [];
+      try {
+        writeAll.immediate(ops);
+        return ops.map(() => 'ok' as const);
+      } catch (error) {
+        if (!(error instanceof ChangeConflict)) throw error;
+        return writeEach.immediate(ops);
+      }
+    },
+    claimDue(now, limit, leaseMs) {
+      return sql.claimDue.all({ now, limit, leaseUntil: now + leaseMs }) as Row[];
+    },
+  };
+}
+
+/** Pragmas of every connection to the store's file (the writer thread opens its own). */
+export function configureConnection(db: Database.Database, synchronous: 'NORMAL' | 'FULL'): void {
+  db.pragma('journal_mode = WAL');
+  // NORMAL in WAL mode: a commit is in the OS before we answer, so kill -9 loses nothing;
+  // only power loss can drop the last commits (docs/adr/0002). FULL trades speed for that.
+  db.pragma(`synchronous = ${synchronous}`);
+  db.pragma('busy_timeout = 5000');
+  db.pragma('foreign_keys = ON');
+}
