@@ -58,6 +58,10 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
   } as unknown as AnyActorScope;
 
   const allowedByState = new Map<string, CallEventType[]>();
+  // The same, by the state value object itself: xstate keeps a snapshot's value object when a
+  // step does not change the state, and a cached call's stored value is that object, so most
+  // lookups skip the JSON key.
+  const allowedByValue = new WeakMap<object, CallEventType[]>();
 
   function drain(snapshot: CallSnapshot): Step {
     const step: Step = { snapshot, prompts: [], effects: [], timers: [] };
@@ -103,12 +107,19 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
 
     restore,
 
+    /**
+     * The stored form: what machine.getPersistedSnapshot keeps of a snapshot (the call machine
+     * has no child actors and no actor refs in its context), without copying every other
+     * field of the snapshot first (a third of a step's cost). Deep history becomes state-node
+     * ids; a test holds this equal to getPersistedSnapshot.
+     */
     persist(snapshot: CallSnapshot): PersistedCall {
-      const { value, context, status, historyValue } = machine.getPersistedSnapshot(snapshot) as unknown as Record<
-        string,
-        unknown
-      >;
-      return { value, context, status, historyValue };
+      return {
+        value: snapshot.value,
+        context: snapshot.context,
+        status: snapshot.status,
+        historyValue: persistHistory(snapshot.historyValue as unknown as Record<string, { id: string }[]>),
+      };
     },
 
     /** Whether the script allows this event now (SPEC §2 "What may happen when"). */
@@ -132,7 +143,7 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
     /** allowedEvents for a stored snapshot, restoring it only the first time its state is seen. */
     allowedEventsOf(persisted: PersistedCall): CallEventType[] {
       if (persisted.status !== 'active') return [];
-      return allowedByState.get(JSON.stringify(persisted.value)) ?? allowedEvents(restore(persisted));
+      return knownAllowed(persisted.value) ?? allowedEvents(restore(persisted));
     },
 
     allowedEvents,
@@ -148,17 +159,44 @@ export function createCallRuntime(limits: CallLimits = DEFAULT_LIMITS) {
    *  branches end the call instead), so the state value alone decides. */
   function allowedEvents(snapshot: CallSnapshot): CallEventType[] {
     if (snapshot.status !== 'active') return [];
-    const key = JSON.stringify(snapshot.value);
-    let allowed = allowedByState.get(key);
+    let allowed = knownAllowed(snapshot.value);
     if (!allowed) {
       allowed = CALL_EVENT_TYPES.filter((type) => snapshot.can(sampleEvent(type)));
-      allowedByState.set(key, allowed);
+      allowedByState.set(JSON.stringify(snapshot.value), allowed);
+    }
+    return allowed;
+  }
+
+  function knownAllowed(value: unknown): CallEventType[] | undefined {
+    if (typeof value !== 'object' || value === null) return allowedByState.get(JSON.stringify(value));
+    let allowed = allowedByValue.get(value);
+    if (!allowed) {
+      allowed = allowedByState.get(JSON.stringify(value));
+      if (allowed) allowedByValue.set(value, allowed);
     }
     return allowed;
   }
 }
 
 export type CallRuntime = ReturnType<typeof createCallRuntime>;
+
+/** Deep history as xstate persists it: per history node, the ids of the states it remembers.
+ *  xstate replaces the history object only when a step records history, so most steps reuse
+ *  the last result. */
+const persistedHistory = new WeakMap<object, Record<string, { id: string }[]>>();
+function persistHistory(history: Record<string, { id: string }[]>): Record<string, { id: string }[]> {
+  if (typeof history !== 'object' || history === null) return {};
+  let persisted = persistedHistory.get(history);
+  if (!persisted) {
+    persisted = {};
+    for (const key in history) {
+      const nodes = history[key];
+      if (Array.isArray(nodes)) persisted[key] = nodes.map((node) => ({ id: node.id }));
+    }
+    persistedHistory.set(history, persisted);
+  }
+  return persisted;
+}
 
 /** `xstate.after.holdCheck.call.hold` -> `hold.check`: the name clients see for a timer. */
 export function timerName(eventType: string): string {
