@@ -17,6 +17,27 @@ class Counter {
     const k = key(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
+  /** inc() for two or three labels on a hot path (every request, every event): the label text
+   *  is built once per distinct combination, not per call. */
+  inc2(n1: string, v1: string, n2: string, v2: string): void {
+    this.incCached(`${n1}\u0000${v1}\u0000${n2}\u0000${v2}`, () => ({ [n1]: v1, [n2]: v2 }));
+  }
+  inc3(n1: string, v1: string, n2: string, v2: string, n3: string, v3: string | number): void {
+    this.incCached(`${n1}\u0000${v1}\u0000${n2}\u0000${v2}\u0000${n3}\u0000${v3}`, () => ({
+      [n1]: v1,
+      [n2]: v2,
+      [n3]: String(v3),
+    }));
+  }
+  private incCached(id: string, labels: () => Labels): void {
+    let k = this.keys.get(id);
+    if (k === undefined) {
+      k = key(labels());
+      this.keys.set(id, k);
+    }
+    this.values.set(k, (this.values.get(k) ?? 0) + 1);
+  }
+  private readonly keys = new Map<string, string>();
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
     for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
