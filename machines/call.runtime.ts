@@ -209,8 +209,22 @@ export function statePaths(snapshot: CallSnapshot): string | string[] {
   return pathsOfValue(snapshot.value);
 }
 
-/** Same as statePaths, from a stored state value (no machine needed). */
+/** Same as statePaths, from a stored state value (no machine needed). Computed once per value
+ *  object (a cached call's value is xstate's, reused by every step that keeps the state). */
 export function pathsOfValue(value: unknown): string | string[] {
+  if (typeof value !== 'object' || value === null) return computePaths(value);
+  let paths = pathsByValue.get(value);
+  if (paths === undefined) {
+    paths = computePaths(value);
+    if (Array.isArray(paths)) Object.freeze(paths);
+    pathsByValue.set(value, paths);
+  }
+  return paths;
+}
+
+const pathsByValue = new WeakMap<object, string | string[]>();
+
+function computePaths(value: unknown): string | string[] {
   const paths: string[] = [];
   const walk = (node: unknown, prefix: string) => {
     if (typeof node === 'string') {
