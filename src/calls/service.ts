@@ -157,7 +157,10 @@ export class CallService {
         const loaded = await this.load(callId, fresh);
         if (!loaded) throw new CallNotFound(callId);
 
-        if (input.id !== undefined && (loaded.eventIds === null || loaded.eventIds.has(input.id))) {
+        // An idempotency key is looked up when it is known to be used, or on a second pass. A
+        // new key costs no read: the store's unique (call, event id) index refuses a taken one
+        // at commit, and the retry that follows finds the stored event and replays it.
+        if (input.id !== undefined && (fresh || loaded.eventIds?.has(input.id))) {
           const previous = await this.store.findEvent(callId, input.id);
           if (previous) {
             if (previous.fingerprint !== eventFingerprint) throw new IdempotencyConflict(input.id);
@@ -167,7 +170,10 @@ export class CallService {
         const { record, snapshot } = loaded;
         const event = toMachineEvent(input.type, data);
         if (record.status === 'ended' || !this.runtime.allows(snapshot, event)) {
-          if (!fresh && this.store.shared) continue;
+          // Before refusing, a second pass: it re-reads a shared store's call and looks up a key
+          // that was not known (a replay of an accepted event is answered, not refused).
+          const unknownKey = input.id !== undefined && loaded.eventIds === null;
+          if (!fresh && (this.store.shared || unknownKey)) continue;
           if (record.status === 'ended') throw new CallEnded(callId);
           throw new EventNotAllowed(input.type, statePaths(snapshot), this.runtime.allowedEvents(snapshot));
         }
@@ -303,31 +309,10 @@ export class CallService {
     const snapshot = this.runtime.persist(step.snapshot);
     const status: CallStatus = step.snapshot.status === 'active' ? 'active' : 'ended';
 
-    // Net effect of the step on this call's timers (a re-arm is a cancel then an arm).
-    const timers = new Map(record.timers.map((t) => [t.timerId, t]));
-    const armed = new Map<string, TimerRow>();
-    const cancelled = new Set<string>();
-    for (const change of step.timers) {
-      if (change.op === 'cancel') {
-        timers.delete(change.id);
-        armed.delete(change.id);
-        cancelled.add(change.id);
-      } else {
-        const row = {
-          callId: record.callId,
-          timerId: change.id,
-          name: change.name,
-          // Whole milliseconds: HOLD_CHECK_SECONDS may have any fraction (1.0005 s is 1000.5 ms),
-          // and PostgreSQL's bigint due_at refuses a fractional one (the firing matches it exactly).
-          dueAt: at + Math.round(change.delayMs),
-          event: change.event,
-        };
-        timers.set(change.id, row);
-        armed.set(change.id, row);
-        cancelled.delete(change.id);
-      }
-    }
-    const timerList = [...timers.values()].map(({ timerId, name, dueAt }) => ({ timerId, name, dueAt }));
+    const { timerList, armed, cancelled } =
+      step.timers.length === 0
+        ? { timerList: record.timers, armed: [], cancelled: [] }
+        : this.timerChanges(record, step, at);
     const call: CallRecord = {
       ...record,
       status,
@@ -353,8 +338,40 @@ export class CallService {
         actions: step.effects,
         timers: timerList,
       },
-      armTimers: [...armed.values()],
-      cancelTimers: [...cancelled],
+      armTimers: armed,
+      cancelTimers: cancelled,
+    };
+  }
+
+  /** Net effect of a step on the call's timers (a re-arm is a cancel then an arm). */
+  private timerChanges(record: CallRecord, step: Step, at: number) {
+    const timers = new Map(record.timers.map((t) => [t.timerId, t]));
+    const armed = new Map<string, TimerRow>();
+    const cancelled = new Set<string>();
+    for (const change of step.timers) {
+      if (change.op === 'cancel') {
+        timers.delete(change.id);
+        armed.delete(change.id);
+        cancelled.add(change.id);
+      } else {
+        const row = {
+          callId: record.callId,
+          timerId: change.id,
+          name: change.name,
+          // Whole milliseconds: HOLD_CHECK_SECONDS may have any fraction (1.0005 s is 1000.5 ms),
+          // and PostgreSQL's bigint due_at refuses a fractional one (the firing matches it exactly).
+          dueAt: at + Math.round(change.delayMs),
+          event: change.event,
+        };
+        timers.set(change.id, row);
+        armed.set(change.id, row);
+        cancelled.delete(change.id);
+      }
+    }
+    return {
+      timerList: [...timers.values()].map(({ timerId, name, dueAt }) => ({ timerId, name, dueAt })),
+      armed: [...armed.values()],
+      cancelled: [...cancelled],
     };
   }
 
