@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--rounds N] [--only a,b] [--profile | --no-profile] [--variants] [--no-postgres] [--keep]`
+ * `npm run bench [-- --quick] [--rounds N] [--only a,b] [--profile | --no-profile] [--profile-target NAME] [--variants] [--no-postgres] [--keep]`
  *
  * Benchmarks, not tests: every figure is printed beside a baseline measured in the same run on
  * the same machine, with the same load generator (autocannon in its own process).
@@ -9,7 +9,8 @@
  *   sync        (e) SQLITE_SYNCHRONOUS=FULL vs NORMAL
  *   memory      (c) bytes per active call at 100,000 calls (heap and RSS, forced GC)
  *   timers      (d) lateness of hold checks, 10,000 holds spread over 10 s
- *   profile     CPU profile of the event path (automatic in a full run when the ratio < 0.5)
+ *   profile     CPU profile of the event path (automatic in a full run when the ratio < 0.5);
+ *               --profile-target postgres profiles another target of targets.ts (first node)
  * --variants adds VARIANT_TARGETS (targets.ts: tuning experiments) to the throughput rounds.
  * Results: the table on stdout, bench/results/latest.json (+ a timestamped copy).
  */
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     profile: { type: 'boolean', default: false },
     'no-profile': { type: 'boolean', default: false },
+    'profile-target': { type: 'string' },
     keep: { type: 'boolean', default: false },
     variants: { type: 'boolean', default: false },
     'no-postgres': { type: 'boolean', default: false },
@@ -325,7 +327,10 @@ async function timers(): Promise<void> {
 }
 
 async function profile(): Promise<void> {
-  const target = EVENT_TARGETS[0]!;
+  const wanted = args['profile-target'] ?? EVENT_TARGETS[0]!.name;
+  const all = [...EVENT_TARGETS, ...POSTGRES_TARGETS, ...VARIANT_TARGETS, ...SYNC_TARGETS];
+  const target = all.find((t) => t.name === wanted);
+  if (!target) throw new Error(`--profile-target: no target "${wanted}" (${all.map((t) => t.name).join(', ')})`);
   const spec = { ...plan.profile, calls: plan.calls };
   log(`profile: echo and ${target.name} under ${spec.connections} connections with --cpu-prof`);
   const echo = await profileEcho(dir, spec);
