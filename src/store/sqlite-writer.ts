@@ -20,6 +20,8 @@ export interface Writer {
   readonly concurrency: number;
   commit(ops: WriteOp[]): Promise<CommitOutcome[]>;
   claimDue(now: number, limit: number, leaseMs: number): Promise<Row[]>;
+  /** Throws when the writer can no longer write (its thread died): the store is not ready. */
+  check(): void;
   close(): Promise<void>;
 }
 
@@ -33,6 +35,7 @@ export function inThreadWriter(db: Database.Database): Writer {
     async claimDue(now, limit, leaseMs) {
       return writes.claimDue(now, limit, leaseMs);
     },
+    check() {},
     async close() {},
   };
 }
@@ -45,6 +48,7 @@ export type WriterReply =
   | { id: number; ok: true; result: unknown }
   | { id: number; ok: false; error: { name: string; message: string; code?: string } }
   | { ready: true }
+  | { failed: { name: string; message: string; code?: string } }
   | { closed: true };
 
 export interface WriterThreadOptions {
@@ -60,78 +64,136 @@ import(workerData.tsx).then(({ tsImport }) => tsImport(workerData.entry, workerD
 `;
 
 /** Starts the writer thread; resolves once it has opened the database. */
-export async function startWriterThread(options: WriterThreadOptions): Promise<Writer> {
-  // The ESM build: tsx's CommonJS API resolves its own loader wrongly when imported.
-  const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsx = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
-  const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href;
-  const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...options, tsx, entry } });
+export async function startWriterThread(options: WriterThreadOptions): Promise<WriterThread> {
+  const writer = new WriterThread(options);
+  await writer.started;
+  return writer;
+}
 
-  const pending = new Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>();
-  let nextId = 1;
-  let failure: Error | null = null;
-  let closing = false;
-  let onReady: { resolve(): void; reject(error: unknown): void } | null = null;
-  let onClosed: (() => void) | null = null;
+interface Thread {
+  worker: Worker;
+  pending: Map<number, { resolve(value: unknown): void; reject(error: unknown): void }>;
+  closed: Promise<void>;
+}
 
-  const fail = (error: Error) => {
-    failure ??= error;
-    for (const p of pending.values()) p.reject(failure);
-    pending.clear();
-    onReady?.reject(failure);
-  };
-  worker.on('message', (reply: WriterReply) => {
-    if ('ready' in reply) return onReady?.resolve();
-    if ('closed' in reply) return onClosed?.();
-    const p = pending.get(reply.id);
-    if (!p) return;
-    pending.delete(reply.id);
-    if (reply.ok) p.resolve(reply.result);
-    else p.reject(Object.assign(new Error(reply.error.message), reply.error));
-  });
-  worker.on('error', (error) => fail(error));
-  worker.on('exit', (code) => {
-    if (!closing || pending.size > 0) fail(new Error(`SQLite writer thread exited (code ${code})`));
-    onClosed?.();
-  });
+/**
+ * The writer on its own thread. If the thread dies (it should not: every write error is caught
+ * and answered), what it had in flight fails, /readyz says so, and a new thread is started; a
+ * request that fails this way was answered 5xx, and its client's retry with the same event id
+ * is applied or replayed, never doubled.
+ */
+export class WriterThread implements Writer {
+  readonly concurrency = 2;
+  readonly started: Promise<void>;
+  private thread: Thread | null = null;
+  private failure: Error | null = null;
+  private closing = false;
+  private nextId = 1;
+  private restartDelayMs = 50;
 
-  await new Promise<void>((resolve, reject) => {
-    onReady = { resolve, reject };
-  });
-  onReady = null;
-  worker.unref(); // idle, it must not keep the process alive; close() waits for it explicitly
+  constructor(private readonly options: WriterThreadOptions) {
+    this.started = this.spawn();
+  }
 
-  const request = <T>(message: { op: WriterRequest['op'] } & Record<string, unknown>): Promise<T> => {
-    if (failure) return Promise.reject(failure);
-    const id = nextId++;
+  /** The current worker (tests use it to kill the thread). */
+  get worker(): Worker | null {
+    return this.thread?.worker ?? null;
+  }
+
+  commit(ops: WriteOp[]): Promise<CommitOutcome[]> {
+    return this.request<CommitOutcome[]>({ op: 'commit', ops });
+  }
+
+  claimDue(now: number, limit: number, leaseMs: number): Promise<Row[]> {
+    return this.request<Row[]>({ op: 'claimDue', now, limit, leaseMs });
+  }
+
+  check(): void {
+    if (this.failure) throw this.failure;
+    if (!this.thread) throw new Error('SQLite writer thread is not running');
+  }
+
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const thread = this.thread;
+    if (!thread) return;
+    thread.worker.ref(); // keep the process up until the connection is closed
+    thread.worker.postMessage({ op: 'close' });
+    await thread.closed;
+    await thread.worker.terminate();
+  }
+
+  private request<T>(message: { op: WriterRequest['op'] } & Record<string, unknown>): Promise<T> {
+    if (this.closing) return Promise.reject(new Error('SQLite writer is closed'));
+    const thread = this.thread;
+    if (!thread) return Promise.reject(this.failure ?? new Error('SQLite writer thread is not running'));
+    const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
-      pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      worker.postMessage({ ...message, id });
+      thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
+      thread.worker.postMessage({ ...message, id });
     });
-  };
+  }
 
-  return {
-    concurrency: 2,
-    commit(ops) {
-      return request<CommitOutcome[]>({ op: 'commit', ops });
-    },
-    claimDue(now, limit, leaseMs) {
-      return request<Row[]>({ op: 'claimDue', now, limit, leaseMs });
-    },
-    async close() {
-      if (closing) return;
-      closing = true;
-      if (failure) {
-        await worker.terminate();
-        return;
-      }
-      worker.ref();
-      const closed = new Promise<void>((resolve) => {
-        onClosed = resolve;
+  private spawn(): Promise<void> {
+    // The ESM build: tsx's CommonJS API resolves its own loader wrongly when imported.
+    const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
+    const tsx = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
+    const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href;
+    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.options, tsx, entry } });
+    const pending: Thread['pending'] = new Map();
+    let markClosed = () => {};
+    const thread: Thread = { worker, pending, closed: new Promise((resolve) => (markClosed = resolve)) };
+
+    return new Promise<void>((resolve, reject) => {
+      let ready = false;
+      let dead = false;
+      const died = (error: Error) => {
+        if (dead) return; // 'error' is followed by 'exit'
+        dead = true;
+        for (const p of pending.values()) p.reject(error);
+        pending.clear();
+        markClosed();
+        if (this.thread === thread) this.thread = null;
+        if (!ready) return reject(error);
+        if (this.closing) return;
+        this.failure = error;
+        this.restart();
+      };
+      worker.on('message', (reply: WriterReply) => {
+        if ('ready' in reply) {
+          ready = true;
+          this.thread = thread;
+          this.failure = null;
+          this.restartDelayMs = 50;
+          worker.unref(); // idle, it must not keep the process alive; close() waits for it
+          return resolve();
+        }
+        if ('closed' in reply) return markClosed();
+        if ('failed' in reply) return died(Object.assign(new Error(reply.failed.message), reply.failed));
+        const p = pending.get(reply.id);
+        if (!p) return;
+        pending.delete(reply.id);
+        if (reply.ok) p.resolve(reply.result);
+        else p.reject(Object.assign(new Error(reply.error.message), reply.error));
       });
-      worker.postMessage({ op: 'close' });
-      await closed;
-      await worker.terminate();
-    },
-  };
+      worker.on('error', (error) => died(error));
+      worker.on('exit', (code) => {
+        if (this.closing && pending.size === 0) return markClosed();
+        died(new Error(`SQLite writer thread exited (code ${code})`));
+      });
+    });
+  }
+
+  private restart(): void {
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(delay * 2, 5_000);
+    setTimeout(() => {
+      if (this.closing || this.thread) return;
+      this.spawn().catch((error: Error) => {
+        this.failure = error;
+        this.restart();
+      });
+    }, delay).unref();
+  }
 }

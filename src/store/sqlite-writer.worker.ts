@@ -9,13 +9,22 @@ import { configureConnection, prepareWrites } from './sqlite-writes.js';
 
 const options = workerData as WriterThreadOptions;
 const port = parentPort!;
-const db = new Database(options.location);
-configureConnection(db, options.synchronous);
-// Checkpoints run on the checkpointer thread, never inside a commit.
-db.pragma('wal_autocheckpoint = 0');
-const writes = prepareWrites(db);
-
 const reply = (message: WriterReply) => port.postMessage(message);
+
+let db: Database.Database;
+let writes: ReturnType<typeof prepareWrites>;
+try {
+  db = new Database(options.location);
+  configureConnection(db, options.synchronous);
+  // Checkpoints run on the checkpointer thread, never inside a commit.
+  db.pragma('wal_autocheckpoint = 0');
+  writes = prepareWrites(db);
+} catch (error) {
+  // An error thrown here would reach the parent without its message.
+  const { message, code } = error as Error & { code?: string };
+  reply({ failed: { name: 'Error', message, ...(code === undefined ? {} : { code }) } });
+  process.exit(1);
+}
 
 port.on('message', (request: WriterRequest | { op: 'close' }) => {
   if (request.op === 'close') {

@@ -155,6 +155,7 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
       return (sql.count.get(status) as { n: number }).n;
     },
     async ping() {
+      writer.check();
       db.prepare('SELECT 1').get();
     },
     async close() {
