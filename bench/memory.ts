@@ -1,5 +1,5 @@
 /** (c) Memory per active call: memory-child.ts in a fresh process with --expose-gc. */
-import { runJsonChild } from './processes.js';
+import { runJsonChild, SERVICE_NODE_FLAGS } from './processes.js';
 
 export interface MemorySpec {
   calls: number;
@@ -26,5 +26,6 @@ export interface MemoryResult {
 }
 
 export function measureMemory(spec: MemorySpec): Promise<MemoryResult> {
-  return runJsonChild<MemoryResult>('bench/memory-child.ts', spec, ['--expose-gc']);
+  // The service's own flags: a larger young generation is also more resident memory.
+  return runJsonChild<MemoryResult>('bench/memory-child.ts', spec, [...SERVICE_NODE_FLAGS, '--expose-gc']);
 }

@@ -99,17 +99,38 @@ export async function startService(options: StartOptions): Promise<Service> {
 }
 
 /** The real service on `databaseUrl`, request logging at `logLevel`. */
+/**
+ * The node flags of `npm start` (package.json) and the Dockerfile, given to the service and to
+ * the echo baseline alike. A 32 MB young generation (V8's default is 16): cached calls live for
+ * a few hundred milliseconds between their events, long enough to be copied by scavenges and
+ * promoted at the default size; measured +20-25% events/s on SQLite, 3 of 4 paired runs.
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=32'];
+
 export function startCallflow(
   name: string,
   dir: string,
   env: Record<string, string>,
   nodeArgs: string[] = [],
 ): Promise<Service> {
-  return startService({ name, script: 'src/server.ts', dir, env: { LOG_LEVEL: 'warn', ...env }, nodeArgs });
+  return startService({
+    name,
+    script: 'src/server.ts',
+    dir,
+    env: { LOG_LEVEL: 'warn', ...env },
+    nodeArgs: [...SERVICE_NODE_FLAGS, ...nodeArgs],
+  });
 }
 
 export function startEcho(dir: string, nodeArgs: string[] = []): Promise<Service> {
-  return startService({ name: 'echo', script: 'bench/echo-server.ts', dir, env: {}, readyPath: '/healthz', nodeArgs });
+  return startService({
+    name: 'echo',
+    script: 'bench/echo-server.ts',
+    dir,
+    env: {},
+    readyPath: '/healthz',
+    nodeArgs: [...SERVICE_NODE_FLAGS, ...nodeArgs],
+  });
 }
 
 /** Runs a Node script to completion and parses the last line of its stdout as JSON. */
