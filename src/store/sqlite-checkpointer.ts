@@ -5,16 +5,20 @@
  * connection runs a PASSIVE checkpoint every interval, which never blocks the writer.
  */
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
+// Dynamic imports only: the code runs as CommonJS or, when the process was started with
+// --input-type=module (inherited by workers), as an ES module.
 const WORKER = `
-const { workerData, parentPort } = require('node:worker_threads');
-const Database = require(workerData.driver);
-const db = new Database(workerData.location);
-db.pragma('busy_timeout = 1000');
-const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
-const timer = setInterval(checkpoint, workerData.intervalMs);
-parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+import('node:worker_threads').then(async ({ workerData, parentPort }) => {
+  const { default: Database } = await import(workerData.driver);
+  const db = new Database(workerData.location);
+  db.pragma('busy_timeout = 1000');
+  const checkpoint = () => { try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {} };
+  const timer = setInterval(checkpoint, workerData.intervalMs);
+  parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.close(); });
+});
 `;
 
 export interface Checkpointer {
@@ -22,7 +26,7 @@ export interface Checkpointer {
 }
 
 export function startCheckpointer(location: string, intervalMs = 500): Checkpointer {
-  const driver = createRequire(import.meta.url).resolve('better-sqlite3');
+  const driver = pathToFileURL(createRequire(import.meta.url).resolve('better-sqlite3')).href;
   const worker = new Worker(WORKER, { eval: true, workerData: { location, driver, intervalMs } });
   worker.unref();
   const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));

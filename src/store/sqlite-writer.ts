@@ -58,9 +58,11 @@ export interface WriterThreadOptions {
 
 // The worker runs our TypeScript entry through tsx's tsImport (vitest's workers and a plain
 // `node` have no TypeScript loader of their own).
+// Dynamic imports only: the code runs as CommonJS or, when the process was started with
+// --input-type=module (inherited by workers), as an ES module.
 const BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-import(workerData.tsx).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry));
+import('node:worker_threads')
+  .then(({ workerData }) => import(workerData.tsx).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry)));
 `;
 
 /** Starts the writer thread; resolves once it has opened the database. */
@@ -130,6 +132,9 @@ export class WriterThread implements Writer {
     if (!thread) return Promise.reject(this.failure ?? new Error('SQLite writer thread is not running'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
+      // Referenced while an answer is awaited (an idle writer must not keep the process up, a
+      // busy one must: a commit awaited during shutdown or by a script would otherwise be cut).
+      if (thread.pending.size === 0) thread.worker.ref();
       thread.pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
       thread.worker.postMessage({ ...message, id });
     });
@@ -163,6 +168,11 @@ export class WriterThread implements Writer {
       worker.on('message', (reply: WriterReply) => {
         if ('ready' in reply) {
           ready = true;
+          if (this.closing) {
+            // A restart that finished after close(): nobody will use it.
+            void worker.terminate();
+            return resolve();
+          }
           this.thread = thread;
           this.failure = null;
           this.restartDelayMs = 50;
@@ -174,6 +184,7 @@ export class WriterThread implements Writer {
         const p = pending.get(reply.id);
         if (!p) return;
         pending.delete(reply.id);
+        if (pending.size === 0 && !this.closing) worker.unref();
         if (reply.ok) p.resolve(reply.result);
         else p.reject(Object.assign(new Error(reply.error.message), reply.error));
       });

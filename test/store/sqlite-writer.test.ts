@@ -2,6 +2,7 @@
  * The SQLite writer thread (src/store/sqlite-writer.ts): what happens when the thread dies or
  * the writer is closed. The happy path is the store contract suite, which writes through it.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +101,27 @@ describe('SQLite writer thread', () => {
     await other.close();
     await expect(other.commit([toWriteOp(create('e'))])).rejects.toThrow(/closed/);
     expect(stored(file)).not.toContain('e');
+  });
+
+  it('keeps a process alive while it waits for a commit (a script with nothing else to do)', () => {
+    const script = `
+      import { openSqliteStore } from './src/store/sqlite.ts';
+      const store = await openSqliteStore(process.argv[1]);
+      const call = { callId: 'x', status: 'active', version: 0, locale: 'ru', snapshot: {}, prompts: [], actions: [],
+        timers: [], createFingerprint: '{}', createdAt: 1, updatedAt: 1 };
+      console.log(JSON.stringify(await store.commit([{ kind: 'create', call }])));
+      await store.close();
+    `;
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '-e', script, join(dir, 'script.db')],
+      {
+        cwd: new URL('../../', import.meta.url),
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect({ status: run.status, stdout: run.stdout.trim() }, run.stderr).toEqual({ status: 0, stdout: '["ok"]' });
   });
 
   it('fails to start on a file without the schema', async () => {
