@@ -732,6 +732,20 @@ describe('PostgreSQL shared by several processes', () => {
     expect(seenA.timers).toEqual([]);
   });
 
+  it('announces every change of a large batch, in order, over as many notifications as it takes', async () => {
+    const [a, b] = [await open(), await open()];
+    await truncate(db.url);
+    const seenB = recorder();
+    await b.watch(seenB.handlers);
+    // 150 changes with 120-character ids: about 19 KB of payload, past one notification's 8000 bytes.
+    const ids = Array.from({ length: 150 }, (_, i) => `${String(i).padStart(3, '0')}-${'x'.repeat(116)}`);
+    expect(await a.commit(ids.map((id) => create(id)))).toEqual(ids.map(() => 'ok'));
+    expect(await a.commit(ids.map((id) => event(callRecord(id))))).toEqual(ids.map(() => 'ok'));
+    await until(() => seenB.changes.length >= 300);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seenB.changes).toEqual([...ids.map((id) => `${id} 0`), ...ids.map((id) => `${id} 1`)]);
+  });
+
   it('listens again after its listening connection is dropped, and catches up on timers', async () => {
     const [a, b] = [await open(), await open()];
     await truncate(db.url);
