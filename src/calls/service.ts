@@ -12,6 +12,8 @@ import type {
   CallRecord,
   CallStatus,
   CallStore,
+  Change,
+  CommitOutcome,
   EventChange,
   EventSource,
   HistoryEntry,
@@ -130,7 +132,7 @@ export class CallService {
           createdAt: now,
           updatedAt: now,
         };
-        if ((await this.committer.submit({ kind: 'create', call: record })) === 'ok') {
+        if ((await this.submit({ kind: 'create', call: record })) === 'ok') {
           this.cache.set(input.callId, {
             record,
             snapshot: step.snapshot,
@@ -185,7 +187,7 @@ export class CallService {
           data,
           source: 'api',
         });
-        if ((await this.committer.submit(change)) === 'ok') {
+        if ((await this.submit(change)) === 'ok') {
           if (input.id !== undefined && loaded.eventIds) {
             loaded.eventIds.add(input.id);
             // Bounded memory per call: past the cap, keys are looked up in the store again.
@@ -220,7 +222,7 @@ export class CallService {
           source: 'timer',
         });
         change.firedTimer = { timerId: timer.timerId, dueAt: timer.dueAt };
-        if ((await this.committer.submit(change)) === 'ok') {
+        if ((await this.submit(change)) === 'ok') {
           observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
           this.committed(change, step, timer.event, loaded.eventIds);
           return true;
@@ -280,6 +282,20 @@ export class CallService {
 
   get cachedCalls(): number {
     return this.cache.size;
+  }
+
+  /**
+   * A commit that fails may still have been written (the SQLite writer thread died after COMMIT,
+   * a PostgreSQL connection dropped before the answer): the cached call is then no longer known
+   * to be the stored one, and is dropped so the next use reads it again.
+   */
+  private async submit(change: Change): Promise<CommitOutcome> {
+    try {
+      return await this.committer.submit(change);
+    } catch (error) {
+      this.cache.delete(change.call.callId);
+      throw error;
+    }
   }
 
   private async load(callId: string, fresh: boolean): Promise<Loaded | null> {
