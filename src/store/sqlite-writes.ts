@@ -210,4 +210,7 @@ export function configureConnection(db: Database.Database, synchronous: 'NORMAL'
   db.pragma(`synchronous = ${synchronous}`);
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
+  // After a burst the WAL file is cut back to this size once checkpointed. Per connection, and
+  // it takes effect on the connection that writes (the writer thread's).
+  db.pragma('journal_size_limit = 67108864');
 }

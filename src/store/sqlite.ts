@@ -72,8 +72,6 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
   // Checkpoints run on a worker thread (sqlite-checkpointer.ts), not inside a commit.
   const checkpointer = inMemory ? null : startCheckpointer(location);
   if (checkpointer) db.pragma('wal_autocheckpoint = 0');
-  // After a burst the WAL file is cut back to this size once checkpointed.
-  db.pragma('journal_size_limit = 67108864');
   migrate(db);
   // One process owns a SQLite file: claims left by a previous (crashed) process are void.
   db.prepare('UPDATE timers SET locked_until = 0 WHERE locked_until <> 0').run();
