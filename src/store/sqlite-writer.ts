@@ -92,9 +92,12 @@ export class WriterThread implements Writer {
   private closing = false;
   private nextId = 1;
   private restartDelayMs = 50;
+  private spawning: Promise<void> | null = null;
+  private closed: Promise<void> | null = null;
 
   constructor(private readonly options: WriterThreadOptions) {
     this.started = this.spawn();
+    this.spawning = this.started.catch(() => {});
   }
 
   /** The current worker (tests use it to kill the thread). */
@@ -115,9 +118,17 @@ export class WriterThread implements Writer {
     if (!this.thread) throw new Error('SQLite writer thread is not running');
   }
 
-  async close(): Promise<void> {
-    if (this.closing) return;
+  /** Closes the writer's connection; every call waits for the same close. */
+  close(): Promise<void> {
+    this.closed ??= this.shutdown();
+    return this.closed;
+  }
+
+  private async shutdown(): Promise<void> {
     this.closing = true;
+    // A restart under way ends before we return (its thread is stopped once it is up), so the
+    // store never closes the database while a writer connection is still open.
+    await this.spawning?.catch(() => {});
     const thread = this.thread;
     if (!thread) return;
     thread.worker.ref(); // keep the process up until the connection is closed
@@ -169,9 +180,10 @@ export class WriterThread implements Writer {
         if ('ready' in reply) {
           ready = true;
           if (this.closing) {
-            // A restart that finished after close(): nobody will use it.
-            void worker.terminate();
-            return resolve();
+            // A restart that finished after close() began: nobody will use it.
+            worker.postMessage({ op: 'close' });
+            void thread.closed.then(() => worker.terminate()).then(() => resolve());
+            return;
           }
           this.thread = thread;
           this.failure = null;
@@ -201,10 +213,14 @@ export class WriterThread implements Writer {
     this.restartDelayMs = Math.min(delay * 2, 5_000);
     setTimeout(() => {
       if (this.closing || this.thread) return;
-      this.spawn().catch((error: Error) => {
-        this.failure = error;
-        this.restart();
-      });
+      this.spawning = this.spawn()
+        .catch((error: Error) => {
+          this.failure = error;
+          this.restart();
+        })
+        .finally(() => {
+          this.spawning = null;
+        });
     }, delay).unref();
   }
 }

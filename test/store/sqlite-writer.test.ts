@@ -103,6 +103,16 @@ describe('SQLite writer thread', () => {
     expect(stored(file)).not.toContain('e');
   });
 
+  it('closes while a dead thread is being replaced, and stays closed', async () => {
+    const other = await startWriterThread({ location: file, synchronous: 'NORMAL' });
+    await other.worker!.terminate();
+    await new Promise((r) => setTimeout(r, 80)); // the first restart is 50 ms after the death
+    await Promise.all([other.close(), other.close()]);
+    await new Promise((r) => setTimeout(r, 600)); // a restart that was under way has finished
+    await expect(other.commit([toWriteOp(create('f'))])).rejects.toThrow(/closed/);
+    expect(stored(file)).not.toContain('f');
+  });
+
   it('keeps a process alive while it waits for a commit (a script with nothing else to do)', () => {
     const script = `
       import { openSqliteStore } from './src/store/sqlite.ts';
