@@ -20,6 +20,8 @@ export interface EventTarget {
   env: Record<string, string>;
   /** Extra `node` flags of every node (V8 tuning). */
   nodeArgs?: string[];
+  /** Goal of its throughput ratio against the echo (default: SQLite's 0.5; null: none). */
+  throughputGoal?: number | null;
   /** Only at these connection counts (default: every count of the plan). */
   connections?: number[];
   /** A fresh, empty database for this target. */
@@ -109,6 +111,7 @@ export const POSTGRES_TARGETS: EventTarget[] = [
     name: 'postgres',
     label: 'events, PostgreSQL, 1 node',
     nodes: 1,
+    throughputGoal: 0.2,
     env: { LOG_LEVEL: 'warn' },
     connections: [100],
     database: postgresDatabase,
@@ -117,6 +120,7 @@ export const POSTGRES_TARGETS: EventTarget[] = [
     name: 'postgres-2',
     label: 'events, PostgreSQL, 2 nodes, one database',
     nodes: 2,
+    throughputGoal: null,
     env: { LOG_LEVEL: 'warn' },
     connections: [100],
     database: postgresDatabase,
