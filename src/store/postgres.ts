@@ -21,7 +21,8 @@ const MIGRATION_LOCK = 0x63_66_6d_67; // 'cfmg'
 const MIGRATIONS_DIR = new URL('./migrations/postgres/', import.meta.url);
 
 const SQL = {
-  // The whole batch in one statement; per-change savepoints inside (migrations/postgres/0002).
+  // The whole batch in one statement: tried whole in one subtransaction, change by change (a
+  // savepoint each) only when one conflicts (migrations/postgres/0004).
   commit: 'SELECT callflow_commit($1::json) AS outcomes',
   getCall: 'SELECT * FROM calls WHERE call_id = $1',
   history: 'SELECT * FROM history WHERE call_id = $1 AND seq > $2 ORDER BY seq',

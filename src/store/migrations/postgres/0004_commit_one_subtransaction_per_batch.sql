@@ -5,8 +5,13 @@
 -- overflow to pg_subtrans lookups. Conflicts are rare (one node serialises each call; several
 -- nodes race only on the same call), so the batch is now tried whole, in one block; only a batch
 -- in which some change conflicts is run again change by change, each in its own block as before,
--- for the others to stand. The outcomes are the same either way; the statements of a change live
--- once, in callflow_apply.
+-- for the others to stand. For a given database state the outcomes are the same either way. Under
+-- a race they may differ, validly: rolling back the whole-batch try releases the row locks its
+-- earlier changes took, so another node waiting on one of those calls can win it before the rerun
+-- (that change then reports a conflict, and the service retries it like any other). The statements
+-- of a change live once, in callflow_apply. The type and both functions are one unit: a field is
+-- added with ALTER TYPE ... ADD ATTRIBUTE and both functions replaced, never by dropping the type
+-- (DROP ... CASCADE would silently drop callflow_apply and fail every commit).
 CREATE TYPE callflow_change AS (
   kind text, call_id text, status text, version integer, locale text,
   snapshot text, prompts text, actions text, timers text,
