@@ -22,7 +22,7 @@ const MIGRATIONS_DIR = new URL('./migrations/postgres/', import.meta.url);
 
 const SQL = {
   // The whole batch in one statement: tried whole in one subtransaction, change by change (a
-  // savepoint each) only when one conflicts (migrations/postgres/0004).
+  // savepoint each) only when one conflicts (migrations/postgres/0003).
   commit: 'SELECT callflow_commit($1::json) AS outcomes',
   getCall: 'SELECT * FROM calls WHERE call_id = $1',
   history: 'SELECT * FROM history WHERE call_id = $1 AND seq > $2 ORDER BY seq',

@@ -1,17 +1,23 @@
--- callflow_commit as in 0003, with one subtransaction per batch instead of one per change.
+-- callflow_commit as in 0002, with two changes to the work per change:
 --
--- 0003 ran every change in its own BEGIN ... EXCEPTION block: a subtransaction each, with its own
--- subtransaction id once it writes, and past 64 of them in one transaction PostgreSQL's snapshots
--- overflow to pg_subtrans lookups. Conflicts are rare (one node serialises each call; several
--- nodes race only on the same call), so the batch is now tried whole, in one block; only a batch
--- in which some change conflicts is run again change by change, each in its own block as before,
--- for the others to stand. For a given database state the outcomes are the same either way. Under
--- a race they may differ, validly: rolling back the whole-batch try releases the row locks its
--- earlier changes took, so another node waiting on one of those calls can win it before the rerun
--- (that change then reports a conflict, and the service retries it like any other). The statements
--- of a change live once, in callflow_apply. The type and both functions are one unit: a field is
--- added with ALTER TYPE ... ADD ATTRIBUTE and both functions replaced, never by dropping the type
--- (DROP ... CASCADE would silently drop callflow_apply and fail every commit).
+-- One subtransaction per batch instead of one per change. 0002 ran every change in its own
+-- BEGIN ... EXCEPTION block: a subtransaction each, with its own subtransaction id once it
+-- writes, and past 64 of them in one transaction PostgreSQL's snapshots overflow to pg_subtrans
+-- lookups. Conflicts are rare (one node serialises each call; several nodes race only on the
+-- same call), so the batch is now tried whole, in one block; only a batch in which some change
+-- conflicts is run again change by change, each in its own block as before, for the others to
+-- stand. For a given database state the outcomes are the same either way. Under a race they may
+-- differ, validly: rolling back the whole-batch try releases the row locks its earlier changes
+-- took, so another node waiting on one of those calls can win it before the rerun (that change
+-- then reports a conflict, and the service retries it like any other).
+--
+-- No timer statement for a change without timer work: most events arm or cancel nothing, yet
+-- every change ran a DELETE over an empty list, an upsert from an empty recordset and a min over
+-- it.
+--
+-- The statements of a change live once, in callflow_apply. The type and both functions are one
+-- unit: a field is added with ALTER TYPE ... ADD ATTRIBUTE and both functions replaced, never by
+-- dropping the type (DROP ... CASCADE would silently drop callflow_apply and fail every commit).
 CREATE TYPE callflow_change AS (
   kind text, call_id text, status text, version integer, locale text,
   snapshot text, prompts text, actions text, timers text,
