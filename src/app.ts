@@ -102,7 +102,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   // One line per request, without bodies or headers (SPEC §5: no personal data in logs).
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    app.metrics?.httpRequests.inc3('method', request.method, 'route', route, 'status', reply.statusCode);
+    app.metrics?.httpRequests.inc(request.method, route, reply.statusCode);
     // pino's check: at LOG_LEVEL=warn the line is not even built.
     if ((request.log as { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.('info') ?? true) {
       request.log.info(

@@ -1,43 +1,26 @@
 /** A small Prometheus text-format registry: counters, gauges and histograms, no dependencies. */
 
-type Labels = Record<string, string>;
+const labelValue = (value: string) => value.replace(/["\\\n]/g, '_');
 
-const key = (labels: Labels) =>
-  Object.entries(labels)
-    .map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`)
-    .join(',');
-
+/** A counter with fixed label names; `inc` takes their values in order. The label text of each
+ *  distinct combination is built once (this runs for every request and every event). */
 class Counter {
   private readonly values = new Map<string, number>();
+  private readonly labelText = new Map<string, string>();
   constructor(
     readonly name: string,
     readonly help: string,
+    private readonly labelNames: readonly string[] = [],
   ) {}
-  inc(labels: Labels = {}, by = 1): void {
-    const k = key(labels);
-    this.values.set(k, (this.values.get(k) ?? 0) + by);
-  }
-  /** inc() for two or three labels on a hot path (every request, every event): the label text
-   *  is built once per distinct combination, not per call. */
-  inc2(n1: string, v1: string, n2: string, v2: string): void {
-    this.incCached(`${n1}\u0000${v1}\u0000${n2}\u0000${v2}`, () => ({ [n1]: v1, [n2]: v2 }));
-  }
-  inc3(n1: string, v1: string, n2: string, v2: string, n3: string, v3: string | number): void {
-    this.incCached(`${n1}\u0000${v1}\u0000${n2}\u0000${v2}\u0000${n3}\u0000${v3}`, () => ({
-      [n1]: v1,
-      [n2]: v2,
-      [n3]: String(v3),
-    }));
-  }
-  private incCached(id: string, labels: () => Labels): void {
-    let k = this.keys.get(id);
+  inc(...labelValues: (string | number)[]): void {
+    const id = labelValues.join('\u0000');
+    let k = this.labelText.get(id);
     if (k === undefined) {
-      k = key(labels());
-      this.keys.set(id, k);
+      k = this.labelNames.map((name, i) => `${name}="${labelValue(String(labelValues[i] ?? ''))}"`).join(',');
+      this.labelText.set(id, k);
     }
     this.values.set(k, (this.values.get(k) ?? 0) + 1);
   }
-  private readonly keys = new Map<string, string>();
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} counter`];
     for (const [k, v] of this.values) lines.push(`${this.name}${k ? `{${k}}` : ''} ${v}`);
@@ -87,8 +70,15 @@ class Histogram {
 }
 
 export class Metrics {
-  readonly httpRequests = new Counter('callflow_http_requests_total', 'HTTP requests answered, by route and status');
-  readonly eventsApplied = new Counter('callflow_events_applied_total', 'Events applied to calls, by type and source');
+  readonly httpRequests = new Counter('callflow_http_requests_total', 'HTTP requests answered, by route and status', [
+    'method',
+    'route',
+    'status',
+  ]);
+  readonly eventsApplied = new Counter('callflow_events_applied_total', 'Events applied to calls, by type and source', [
+    'type',
+    'source',
+  ]);
   readonly callsCreated = new Counter('callflow_calls_created_total', 'Calls created');
   readonly commitBatch = new Histogram(
     'callflow_commit_batch_size',

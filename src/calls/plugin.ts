@@ -39,7 +39,7 @@ export default fp<CoreOptions>(
       hooks: {
         ...hooks,
         onApplied(info) {
-          metrics.eventsApplied.inc2('type', info.type, 'source', info.source);
+          metrics.eventsApplied.inc(info.type, info.source);
           hooks.onApplied?.(info);
         },
         onTimerArmed: (dueAt) => timers?.armed(dueAt),

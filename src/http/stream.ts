@@ -90,11 +90,7 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
         raw.end();
         // A hijacked reply skips onResponse, so the stream's one request line (SPEC §4: info
         // logs one line per request) and its count are written here, when it ends.
-        app.metrics.httpRequests.inc({
-          method: request.method,
-          route: request.routeOptions.url ?? 'unmatched',
-          status: '200',
-        });
+        app.metrics.httpRequests.inc(request.method, request.routeOptions.url ?? 'unmatched', 200);
         request.log.info(
           {
             method: request.method,
