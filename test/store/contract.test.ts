@@ -20,6 +20,7 @@ import type {
   RemoteHandlers,
   TimerRow,
 } from '../../src/store/types.js';
+import { until } from '../support/api.js';
 import { type TestDatabase, testDatabase } from '../support/postgres.js';
 
 interface Backend {
@@ -767,16 +768,19 @@ describe('PostgreSQL shared by several processes', () => {
       await admin.end();
     }
     // After reconnecting it asks its worker to look at the timer table (arms may have been missed).
-    await until(() => seenB.timers.length === 1, 10_000);
+    await until(() => seenB.timers.length === 1, { timeoutMs: 10_000 });
     expect(seenB.timers[0]).toBeGreaterThan(T0);
     let n = 0;
     let call = callRecord('r1');
     // Notifications flow again.
-    await until(async () => {
-      const change = event(call, { eventId: `again-${n++}` });
-      if ((await a.commit([change]))[0] === 'ok') call = change.call;
-      return seenB.changes.includes(`r1 ${call.version}`);
-    }, 10_000);
+    await until(
+      async () => {
+        const change = event(call, { eventId: `again-${n++}` });
+        if ((await a.commit([change]))[0] === 'ok') call = change.call;
+        return seenB.changes.includes(`r1 ${call.version}`);
+      },
+      { timeoutMs: 10_000 },
+    );
   });
 });
 
@@ -788,12 +792,4 @@ function recorder() {
     timerArmed: (dueAt) => timers.push(dueAt),
   };
   return { changes, timers, handlers };
-}
-
-async function until(check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out waiting for a condition');
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }

@@ -12,6 +12,7 @@ import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startWriterThread, type WriterThread } from '../../src/store/sqlite-writer.js';
 import { toWriteOp } from '../../src/store/sqlite-writes.js';
 import type { CreateChange } from '../../src/store/types.js';
+import { until } from '../support/api.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callflow-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -45,14 +46,6 @@ const stored = (file: string) => {
     db.close();
   }
 };
-
-async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('SQLite writer thread', () => {
   const file = join(dir, 'calls.db');
