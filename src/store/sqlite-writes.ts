@@ -116,10 +116,13 @@ export function prepareWrites(db: Database.Database): Writes {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (call_id) DO NOTHING`,
     ),
+    // Status apart: setting it, even to the same value, rewrites its index entry (a page of
+    // WAL per event); it changes once per call.
     updateCall: db.prepare(
-      `UPDATE calls SET status = ?, version = ?, snapshot = ?, prompts = ?, actions = ?, timers = ?, updated_at = ?
+      `UPDATE calls SET version = ?, snapshot = ?, prompts = ?, actions = ?, timers = ?, updated_at = ?
        WHERE call_id = ? AND version = ?`,
     ),
+    updateStatus: db.prepare('UPDATE calls SET status = ? WHERE call_id = ? AND status <> ?'),
     insertHistory: db.prepare(
       `INSERT INTO history (call_id, seq, event_id, fingerprint, type, data, source, at, status, snapshot, prompts, actions, timers)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -150,7 +153,6 @@ export function prepareWrites(db: Database.Database): Writes {
     }
     const [, status, version, , snapshot, prompts, actions, timers, , , updatedAt] = op.call;
     const updated = sql.updateCall.run(
-      status,
       version,
       snapshot,
       prompts,
@@ -161,6 +163,7 @@ export function prepareWrites(db: Database.Database): Writes {
       op.expectedVersion,
     );
     if (updated.changes !== 1) throw new ChangeConflict();
+    sql.updateStatus.run(status, callId, status);
     if (sql.insertHistory.run(op.history).changes !== 1) throw new ChangeConflict();
     for (const timerId of op.cancel) sql.deleteTimer.run(callId, timerId);
     for (const arm of op.arm) sql.upsertTimer.run(arm);
