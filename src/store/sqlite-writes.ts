@@ -22,6 +22,10 @@ type CallRow = [
   updatedAt: number,
 ];
 
+/** Where snapshot, prompts, actions and timers start, in the same order, in each row. */
+const CALL_SNAPSHOT = 4;
+const HISTORY_SNAPSHOT = 9;
+
 type HistoryRow = [
   callId: string,
   seq: number,
@@ -32,10 +36,12 @@ type HistoryRow = [
   source: string,
   at: number,
   status: string,
-  snapshot: string,
-  prompts: string,
-  actions: string,
-  timers: string,
+  // Null: the same text as the call row's column (the common case), which then crosses to the
+  // writer thread once instead of twice.
+  snapshot: string | null,
+  prompts: string | null,
+  actions: string | null,
+  timers: string | null,
 ];
 
 type TimerArm = [callId: string, timerId: string, name: string, dueAt: number, event: string];
@@ -52,13 +58,13 @@ export type WriteOp =
       fired: [timerId: string, dueAt: number] | null;
     };
 
-/** A change as the rows it writes (JSON serialised once; a history row reuses its call row's). */
+/** A change as the rows it writes (JSON serialised once; a history row refers to its call row's). */
 export function toWriteOp(change: Change): WriteOp {
   const call = callRow(change.call);
   if (change.kind === 'create') return { kind: 'create', call };
   const h = change.history;
-  const same = <K extends 'snapshot' | 'prompts' | 'actions' | 'timers'>(key: K, column: number) =>
-    h[key] === change.call[key] ? (call[column] as string) : JSON.stringify(h[key]);
+  const same = <K extends 'snapshot' | 'prompts' | 'actions' | 'timers'>(key: K) =>
+    h[key] === change.call[key] ? null : JSON.stringify(h[key]);
   return {
     kind: 'event',
     call,
@@ -73,10 +79,10 @@ export function toWriteOp(change: Change): WriteOp {
       h.source,
       h.at,
       h.status,
-      same('snapshot', 4),
-      same('prompts', 5),
-      same('actions', 6),
-      same('timers', 7),
+      same('snapshot'),
+      same('prompts'),
+      same('actions'),
+      same('timers'),
     ],
     arm: change.armTimers.map((t) => [t.callId, t.timerId, t.name, t.dueAt, JSON.stringify(t.event)]),
     cancel: change.cancelTimers,
@@ -164,7 +170,11 @@ export function prepareWrites(db: Database.Database): Writes {
     );
     if (updated.changes !== 1) throw new ChangeConflict();
     sql.updateStatus.run(status, callId, status);
-    if (sql.insertHistory.run(op.history).changes !== 1) throw new ChangeConflict();
+    const history = op.history;
+    for (let column = HISTORY_SNAPSHOT; column < HISTORY_SNAPSHOT + 4; column++) {
+      history[column] ??= op.call[column - HISTORY_SNAPSHOT + CALL_SNAPSHOT] as string;
+    }
+    if (sql.insertHistory.run(history).changes !== 1) throw new ChangeConflict();
     for (const timerId of op.cancel) sql.deleteTimer.run(callId, timerId);
     for (const arm of op.arm) sql.upsertTimer.run(arm);
   }
