@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createCalls, metrics } from './http.js';
 import { type LoadResult, runLoad } from './load.js';
-import { type Service, startCallflow, startEcho } from './processes.js';
+import { SERVICE_NODE_FLAGS, type Service, startCallflow, startEcho, startService } from './processes.js';
 import { callId } from './requests.js';
 import type { Database, EventTarget } from './targets.js';
 
@@ -44,11 +44,19 @@ export async function startTarget(
   const nodes: Service[] = [];
   try {
     for (let i = 0; i < target.nodes; i++) {
+      const name = `${target.name}-${i}`;
+      const args = [...(target.nodeArgs ?? []), ...nodeArgs];
       nodes.push(
-        await startCallflow(`${target.name}-${i}`, dir, { ...target.env, DATABASE_URL: database.url }, [
-          ...(target.nodeArgs ?? []),
-          ...nodeArgs,
-        ]),
+        target.script
+          ? await startService({
+              name,
+              script: target.script,
+              dir,
+              env: target.env,
+              readyPath: '/healthz',
+              nodeArgs: [...SERVICE_NODE_FLAGS, ...args],
+            })
+          : await startCallflow(name, dir, { ...target.env, DATABASE_URL: database.url }, args),
       );
     }
     const urls = nodes.map((n) => n.url);
@@ -59,7 +67,7 @@ export async function startTarget(
       label: target.label,
       urls,
       nodes,
-      service: true,
+      service: !target.script,
       createSeconds,
       async stop() {
         for (const node of nodes) {

@@ -26,6 +26,8 @@ export interface EventTarget {
   connections?: number[];
   /** A fresh, empty database for this target. */
   database(dir: string): Promise<Database>;
+  /** Another server than the service (bench/bound-server.ts): no /metrics, no database. */
+  script?: string;
 }
 
 let files = 0;
@@ -50,6 +52,16 @@ export const EVENT_TARGETS: EventTarget[] = [
     nodes: 1,
     env: { LOG_LEVEL: 'info' },
     database: sqliteFile,
+  },
+  {
+    // What the event path could reach with no durability at all: an upper limit for (b).
+    name: 'bound',
+    label: 'upper bound of (b): statechart step and view, no store',
+    nodes: 1,
+    env: {},
+    throughputGoal: null,
+    script: 'bench/bound-server.ts',
+    database: async () => ({ url: '', cleanup: async () => {} }),
   },
 ];
 
