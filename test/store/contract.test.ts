@@ -242,6 +242,21 @@ function runContract(makeBackend: () => Backend) {
       expect(await store.history('c1')).toEqual([change.history]);
     });
 
+    it('keeps a history entry as given, also where it differs from the call row', async () => {
+      const call = await callAt('c1');
+      const change = event(call, { eventId: 'own' });
+      change.history = {
+        ...change.history,
+        snapshot: { value: 'earlier', context: {} },
+        prompts: ['greeting'],
+        actions: [],
+        timers: [{ timerId: 'h', name: 'hold.check', dueAt: T0 }],
+      };
+      expect(await commitOne(change)).toBe('ok');
+      expect(await store.getCall('c1')).toEqual(change.call);
+      expect(await store.history('c1')).toEqual([change.history]);
+    });
+
     it('refuses a change computed from a stale version and writes none of it', async () => {
       const call = await callAt('c1');
       const first = event(call, { eventId: 'a' });
