@@ -22,10 +22,6 @@ type CallRow = [
   updatedAt: number,
 ];
 
-/** Where snapshot, prompts, actions and timers start, in the same order, in each row. */
-const CALL_SNAPSHOT = 4;
-const HISTORY_SNAPSHOT = 9;
-
 type HistoryRow = [
   callId: string,
   seq: number,
@@ -36,13 +32,10 @@ type HistoryRow = [
   source: string,
   at: number,
   status: string,
-  // Null: the same text as the call row's column (the common case), which then crosses to the
-  // writer thread once instead of twice.
-  snapshot: string | null,
-  prompts: string | null,
-  actions: string | null,
-  timers: string | null,
 ];
+
+/** The call as it stood at the history row: snapshot, prompts, actions, timers (JSON). */
+type StateColumns = [snapshot: string, prompts: string, actions: string, timers: string];
 
 type TimerArm = [callId: string, timerId: string, name: string, dueAt: number, event: string];
 
@@ -53,6 +46,8 @@ export type WriteOp =
       call: CallRow;
       expectedVersion: number;
       history: HistoryRow;
+      /** Null: the call row's own (the usual case), which then crosses to the writer thread once. */
+      historyState: StateColumns | null;
       arm: TimerArm[];
       cancel: string[];
       fired: [timerId: string, dueAt: number] | null;
@@ -63,27 +58,19 @@ export function toWriteOp(change: Change): WriteOp {
   const call = callRow(change.call);
   if (change.kind === 'create') return { kind: 'create', call };
   const h = change.history;
-  const same = <K extends 'snapshot' | 'prompts' | 'actions' | 'timers'>(key: K) =>
-    h[key] === change.call[key] ? null : JSON.stringify(h[key]);
+  const sameState =
+    h.snapshot === change.call.snapshot &&
+    h.prompts === change.call.prompts &&
+    h.actions === change.call.actions &&
+    h.timers === change.call.timers;
   return {
     kind: 'event',
     call,
     expectedVersion: change.expectedVersion,
-    history: [
-      h.callId,
-      h.seq,
-      h.eventId,
-      h.fingerprint,
-      h.type,
-      JSON.stringify(h.data),
-      h.source,
-      h.at,
-      h.status,
-      same('snapshot'),
-      same('prompts'),
-      same('actions'),
-      same('timers'),
-    ],
+    history: [h.callId, h.seq, h.eventId, h.fingerprint, h.type, JSON.stringify(h.data), h.source, h.at, h.status],
+    historyState: sameState
+      ? null
+      : [JSON.stringify(h.snapshot), JSON.stringify(h.prompts), JSON.stringify(h.actions), JSON.stringify(h.timers)],
     arm: change.armTimers.map((t) => [t.callId, t.timerId, t.name, t.dueAt, JSON.stringify(t.event)]),
     cancel: change.cancelTimers,
     fired: change.firedTimer ? [change.firedTimer.timerId, change.firedTimer.dueAt] : null,
@@ -170,11 +157,8 @@ export function prepareWrites(db: Database.Database): Writes {
     );
     if (updated.changes !== 1) throw new ChangeConflict();
     sql.updateStatus.run(status, callId, status);
-    const history = op.history;
-    for (let column = HISTORY_SNAPSHOT; column < HISTORY_SNAPSHOT + 4; column++) {
-      history[column] ??= op.call[column - HISTORY_SNAPSHOT + CALL_SNAPSHOT] as string;
-    }
-    if (sql.insertHistory.run(history).changes !== 1) throw new ChangeConflict();
+    const state = op.historyState ?? [snapshot, prompts, actions, timers];
+    if (sql.insertHistory.run(...op.history, ...state).changes !== 1) throw new ChangeConflict();
     for (const timerId of op.cancel) sql.deleteTimer.run(callId, timerId);
     for (const arm of op.arm) sql.upsertTimer.run(arm);
   }
