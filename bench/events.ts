@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createCalls, metrics } from './http.js';
 import { type LoadResult, runLoad } from './load.js';
-import { SERVICE_NODE_FLAGS, type Service, startCallflow, startEcho, startService } from './processes.js';
+import { type Service, startCallflow, startEcho, startService } from './processes.js';
 import { callId } from './requests.js';
 import type { Database, EventTarget } from './targets.js';
 
@@ -54,7 +54,7 @@ export async function startTarget(
               dir,
               env: target.env,
               readyPath: '/healthz',
-              nodeArgs: [...SERVICE_NODE_FLAGS, ...args],
+              nodeArgs: args,
             })
           : await startCallflow(name, dir, { ...target.env, DATABASE_URL: database.url }, args),
       );

@@ -7,12 +7,17 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../test/support/server-process.js';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
-import { freePort } from '../test/support/server-process.js';
-
-export { freePort };
+/**
+ * The node flags of `npm start` (package.json) and the Dockerfile, given to the service and to
+ * the echo baseline alike. A 32 MB young generation (V8's default is 16): cached calls live for
+ * a few hundred milliseconds between their events, long enough to be copied by scavenges and
+ * promoted at the default size; measured +20-25% events/s on SQLite, 3 of 4 paired runs.
+ */
+export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=32'];
 
 export interface Service {
   name: string;
@@ -51,7 +56,8 @@ export async function startService(options: StartOptions): Promise<Service> {
   let errors = '';
   const child: ChildProcess = spawn(
     process.execPath,
-    [...(options.nodeArgs ?? []), '--import', 'tsx', options.script],
+    // Every server of the benchmark runs with the service's flags; a target's own come after.
+    [...SERVICE_NODE_FLAGS, ...(options.nodeArgs ?? []), '--import', 'tsx', options.script],
     {
       cwd: ROOT,
       env: { ...process.env, HOST: '127.0.0.1', ...options.env, PORT: String(port) },
@@ -98,15 +104,7 @@ export async function startService(options: StartOptions): Promise<Service> {
   };
 }
 
-/** The real service on `databaseUrl`, request logging at `logLevel`. */
-/**
- * The node flags of `npm start` (package.json) and the Dockerfile, given to the service and to
- * the echo baseline alike. A 32 MB young generation (V8's default is 16): cached calls live for
- * a few hundred milliseconds between their events, long enough to be copied by scavenges and
- * promoted at the default size; measured +20-25% events/s on SQLite, 3 of 4 paired runs.
- */
-export const SERVICE_NODE_FLAGS = ['--max-semi-space-size=32'];
-
+/** The real service (src/server.ts), LOG_LEVEL=warn unless `env` says otherwise. */
 export function startCallflow(
   name: string,
   dir: string,
@@ -118,7 +116,7 @@ export function startCallflow(
     script: 'src/server.ts',
     dir,
     env: { LOG_LEVEL: 'warn', ...env },
-    nodeArgs: [...SERVICE_NODE_FLAGS, ...nodeArgs],
+    nodeArgs,
   });
 }
 
@@ -129,7 +127,7 @@ export function startEcho(dir: string, nodeArgs: string[] = []): Promise<Service
     dir,
     env: {},
     readyPath: '/healthz',
-    nodeArgs: [...SERVICE_NODE_FLAGS, ...nodeArgs],
+    nodeArgs,
   });
 }
 
