@@ -21,7 +21,8 @@ app.post('/v1/calls', async (request, reply) => {
 });
 
 app.post('/v1/calls/:callId/events', async (request, reply) => {
-  const call = calls.get((request.params as { callId: string }).callId);
+  const { callId } = request.params as { callId: string };
+  const call = calls.get(callId);
   const body = request.body as { type: CallEventType; data?: Record<string, unknown> };
   const event = toMachineEvent(body.type, body.data ?? {});
   if (!call || !runtime.allows(call.snapshot, event)) return reply.code(409).send({ status: 409 });
@@ -31,7 +32,7 @@ app.post('/v1/calls/:callId/events', async (request, reply) => {
   const snapshot = runtime.persist(step.snapshot);
   return buildView(
     {
-      callId: (request.params as { callId: string }).callId,
+      callId,
       status: step.snapshot.status === 'active' ? 'active' : 'ended',
       version: call.version,
       locale: 'ru',

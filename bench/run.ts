@@ -347,15 +347,14 @@ async function profile(): Promise<void> {
 }
 
 /** The throughput goal of a target: SQLite's by default, its own (or none) when it says so. */
-function throughputGoal(name: string): number | null {
-  const target = [...EVENT_TARGETS, ...POSTGRES_TARGETS, ...VARIANT_TARGETS].find((t) => t.name === name);
+function throughputGoal(target: EventTarget | undefined): number | null {
   return target?.throughputGoal === undefined ? GOALS.throughputRatio : target.throughputGoal;
 }
 
 /** (a) the echo ceiling, (b) the event path, (b*) its upper bound, which is not the service (bound-server.ts). */
-function rowTag(name: string): string {
-  if (name === 'echo') return '(a)';
-  return throughputTargets.find((t) => t.name === name)?.script ? '(b*)' : '(b)';
+function rowTag(target: EventTarget | undefined): string {
+  if (!target) return '(a)';
+  return target.script ? '(b*)' : '(b)';
 }
 
 function ratioCell(ratio: Spread, goal: number | null): string {
@@ -378,21 +377,25 @@ function printTables(): void {
   );
 
   if (results.throughput) {
-    const rows: Row[] = results.throughput.summary.map((s) => [
-      `${rowTag(s.target)} ${s.label}`,
-      String(s.connections),
-      spreadText(s.rps),
-      spreadText(s.p50),
-      spreadText(s.p99),
-      spreadText(s.cpuUs),
-      spreadText(s.batch, 1),
-      s.ratio ? ratioCell(s.ratio, throughputGoal(s.target)) : '1',
-      s.p99Ratio
-        ? `${spreadText(s.p99Ratio, 2)}${throughputGoal(s.target) === null ? '' : ` ${verdict(s.p99Ratio.median <= GOALS.p99Ratio)}`}`
-        : '1',
-      s.cpuRatio ? spreadText(s.cpuRatio, 2) : '1',
-      String(s.errors),
-    ]);
+    const rows: Row[] = results.throughput.summary.map((s) => {
+      const target = throughputTargets.find((t) => t.name === s.target); // none for the echo
+      const goal = throughputGoal(target);
+      return [
+        `${rowTag(target)} ${s.label}`,
+        String(s.connections),
+        spreadText(s.rps),
+        spreadText(s.p50),
+        spreadText(s.p99),
+        spreadText(s.cpuUs),
+        spreadText(s.batch, 1),
+        s.ratio ? ratioCell(s.ratio, goal) : '1',
+        s.p99Ratio
+          ? `${spreadText(s.p99Ratio, 2)}${goal === null ? '' : ` ${verdict(s.p99Ratio.median <= GOALS.p99Ratio)}`}`
+          : '1',
+        s.cpuRatio ? spreadText(s.cpuRatio, 2) : '1',
+        String(s.errors),
+      ];
+    });
     out.push(
       '',
       `THROUGHPUT: POST /v1/calls/:id/events, ${throughputTargets.length} target(s) against the bare echo (same requests, same load generator)`,
