@@ -20,7 +20,7 @@ import type {
   RemoteHandlers,
   TimerRow,
 } from '../../src/store/types.js';
-import { until } from '../support/api.js';
+import { sleep, until } from '../support/api.js';
 import { type TestDatabase, testDatabase } from '../support/postgres.js';
 
 interface Backend {
@@ -711,7 +711,7 @@ describe('PostgreSQL shared by several processes', () => {
       const fromA = calls.map((id) => event(callRecord(id), { eventId: 'a' }));
       const fromB = [...calls].reverse().map((id) => event(callRecord(id), { eventId: 'b' }));
       const racing = Promise.all([a.commit(fromA), b.commit(fromB)]);
-      await new Promise((r) => setTimeout(r, 300));
+      await sleep(300);
       await blocker.query('ROLLBACK');
       const [outA, outB] = await racing;
       const wonA = new Set(calls.filter((_, i) => outA[i] === 'ok'));
@@ -741,7 +741,7 @@ describe('PostgreSQL shared by several processes', () => {
     expect(await b.commit([event(armed.call, { eventId: 'from-b' })])).toEqual(['ok']);
 
     await until(() => seenB.changes.length >= 2 && seenA.changes.length >= 1);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(seenB.changes).toEqual(['n1 0', 'n1 1']);
     expect(seenB.timers).toEqual([T0 + 30_000]);
     expect(seenA.changes).toEqual(['n1 2']);
@@ -758,7 +758,7 @@ describe('PostgreSQL shared by several processes', () => {
     expect(await a.commit(ids.map((id) => create(id)))).toEqual(ids.map(() => 'ok'));
     expect(await a.commit(ids.map((id) => event(callRecord(id))))).toEqual(ids.map(() => 'ok'));
     await until(() => seenB.changes.length >= 300);
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
     expect(seenB.changes).toEqual([...ids.map((id) => `${id} 0`), ...ids.map((id) => `${id} 1`)]);
   });
 

@@ -12,7 +12,7 @@ import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startWriterThread, type WriterThread } from '../../src/store/sqlite-writer.js';
 import { toWriteOp } from '../../src/store/sqlite-writes.js';
 import type { CreateChange } from '../../src/store/types.js';
-import { until } from '../support/api.js';
+import { sleep, until } from '../support/api.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'callflow-writer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -99,9 +99,9 @@ describe('SQLite writer thread', () => {
   it('closes while a dead thread is being replaced, and stays closed', async () => {
     const other = await startWriterThread({ location: file, synchronous: 'NORMAL' });
     await other.worker!.terminate();
-    await new Promise((r) => setTimeout(r, 80)); // the first restart is 50 ms after the death
+    await sleep(80); // the first restart is 50 ms after the death
     await Promise.all([other.close(), other.close()]);
-    await new Promise((r) => setTimeout(r, 600)); // a restart that was under way has finished
+    await sleep(600); // a restart that was under way has finished
     await expect(other.commit([toWriteOp(create('f'))])).rejects.toThrow(/closed/);
     expect(stored(file)).not.toContain('f');
   });
