@@ -28,7 +28,7 @@ import { promisify } from 'node:util';
 import pg from 'pg';
 import type { StoredCall, StoreProbe } from './scenarios.js';
 import { freePort } from './server-process.js';
-import { toStoredHistory } from './stored.js';
+import { toStoredCall, toStoredHistory, toStoredTimer } from './stored.js';
 
 const run = promisify(execFile);
 
@@ -220,18 +220,9 @@ export function postgresProbe(databaseUrl: string): StoreProbe {
         );
         await client.query('COMMIT');
         return {
-          calls: calls.rows.map((r) => ({
-            callId: r.call_id as string,
-            version: r.version as number,
-            status: r.status as string,
-            timers: r.timers as StoredCall['timers'],
-          })),
+          calls: calls.rows.map((r) => toStoredCall(r, (column) => column as StoredCall['timers'])),
           history: history.rows.map(toStoredHistory),
-          timers: timers.rows.map((r) => ({
-            callId: r.call_id as string,
-            timerId: r.timer_id as string,
-            dueAt: r.due_at as number,
-          })),
+          timers: timers.rows.map(toStoredTimer),
         };
       } finally {
         await client.end();

@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import { expect } from 'vitest';
 import { type HistoryEvent, sleep, until, type View } from './api.js';
 import { type ServerProcess, startServer as startProcess } from './server-process.js';
-import { toStoredHistory } from './stored.js';
+import { toStoredCall, toStoredHistory, toStoredTimer } from './stored.js';
 
 /** How long a server process may take to become ready: start-up is CPU-bound (tsx, imports)
  *  and this 2-core machine is often shared with other suites. */
@@ -61,12 +61,7 @@ export function sqliteProbe(databaseUrl: string): StoreProbe {
             string,
             unknown
           >[]
-        ).map((r) => ({
-          callId: r.call_id as string,
-          version: r.version as number,
-          status: r.status as string,
-          timers: JSON.parse(r.timers as string),
-        }));
+        ).map((r) => toStoredCall(r, (column) => JSON.parse(column as string)));
         const history = (
           db
             .prepare('SELECT call_id, seq, event_id, type, source, at FROM history ORDER BY call_id, seq')
@@ -77,7 +72,7 @@ export function sqliteProbe(databaseUrl: string): StoreProbe {
             string,
             unknown
           >[]
-        ).map((r) => ({ callId: r.call_id as string, timerId: r.timer_id as string, dueAt: r.due_at as number }));
+        ).map(toStoredTimer);
         return { calls, history, timers };
       } finally {
         db.close();
