@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { buildApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
 import type { MemoryResult, MemorySpec } from './memory.js';
-import { callId } from './requests.js';
+import { callId, EVENTS } from './requests.js';
 
 const spec = JSON.parse(process.argv[2] ?? '{}') as MemorySpec;
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -29,15 +29,17 @@ const config = loadConfig({
 const app = await buildApp(config);
 await app.ready();
 
-async function create(prefix: string, count: number) {
-  const chunk = 1000;
-  for (let start = 0; start < count; start += chunk) {
+/** Runs `task` for 0..count-1, a thousand at a time. */
+async function inChunks(count: number, task: (i: number) => Promise<unknown>) {
+  for (let start = 0; start < count; start += 1000) {
     const batch = [];
-    for (let i = start; i < Math.min(count, start + chunk); i++)
-      batch.push(app.calls.create({ callId: callId(prefix, i) }));
+    for (let i = start; i < Math.min(count, start + 1000); i++) batch.push(task(i));
     await Promise.all(batch);
   }
 }
+
+const create = (prefix: string, count: number) =>
+  inChunks(count, (i) => app.calls.create({ callId: callId(prefix, i) }));
 
 // Warm-up: JIT, statement caches, pools; it counts as the baseline.
 await create('warm', spec.warmCalls);
@@ -46,22 +48,12 @@ const started = performance.now();
 await create('mem', spec.calls);
 const createSeconds = (performance.now() - started) / 1000;
 // Calls that have lived a while: each gets `eventsPerCall` events with idempotency keys.
-const kinds = [
-  { type: 'customer.location-question', data: {} },
-  { type: 'customer.no-card', data: {} },
-  { type: 'customer.identified', data: { firstName: 'Иван', patronymic: 'Петрович' } },
-] as const;
 for (let k = 0; k < spec.eventsPerCall; k++) {
-  const kind = kinds[k % kinds.length]!;
-  for (let start = 0; start < spec.calls; start += 1000) {
-    const batch = [];
-    for (let i = start; i < Math.min(spec.calls, start + 1000); i++) {
-      batch.push(
-        app.calls.applyEvent(callId('mem', i), { type: kind.type, id: `mem-${i}-${k}`, data: { ...kind.data } }),
-      );
-    }
-    await Promise.all(batch);
-  }
+  const event = EVENTS[k % EVENTS.length]!;
+  const data = 'data' in event ? event.data : {};
+  await inChunks(spec.calls, (i) =>
+    app.calls.applyEvent(callId('mem', i), { type: event.type, id: `mem-${i}-${k}`, data: { ...data } }),
+  );
 }
 const after = await settle();
 const active = await app.store.countCalls('active');

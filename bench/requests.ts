@@ -7,7 +7,8 @@
 
 export const EVENT_BODY_BYTES = 160;
 
-const EVENTS = [
+/** The benchmark's events, always allowed and never ending a call (memory-child.ts uses them too). */
+export const EVENTS = [
   { type: 'customer.location-question' },
   { type: 'customer.no-card' },
   { type: 'customer.identified', data: { firstName: 'Иван', patronymic: 'Петрович' } },
