@@ -5,9 +5,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { apply, getHistory, getView, newCall, problemOf, sendEvent, type View } from '../support/api.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
+import { beforeFirstTest } from '../support/hooks.js';
 import { testDatabase } from '../support/postgres.js';
 import { NAME, named } from './texts.js';
 
@@ -49,7 +50,7 @@ async function replay(callId: string, body: Record<string, unknown>): Promise<Vi
 
 describe.each(STORES)('replays on $name', (store) => {
   let cleanup: () => Promise<void> = async () => {};
-  beforeAll(async () => {
+  beforeFirstTest(async () => {
     const opened = await store.open();
     cleanup = opened.cleanup;
     app = await buildTestApp({ HOLD_CHECK_SECONDS: '60', ...opened.env });

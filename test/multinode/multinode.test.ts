@@ -7,9 +7,10 @@
  * Then the single-node process guarantees on PostgreSQL: kill -9 mid-burst, restart with hold
  * checks due and pending, graceful SIGTERM.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { type HistoryEvent, SseReader, sleep, until, type View } from '../support/api.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
+import { beforeFirstTest } from '../support/hooks.js';
 import { postgresProbe, type TestDatabase, testDatabase } from '../support/postgres.js';
 import { CRASH_SEQUENCE, crashScenario, restartScenario, shutdownScenario } from '../support/scenarios.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
@@ -160,13 +161,7 @@ async function holdCalls(prefix: string, count: number, during?: () => Promise<v
 // ---- the tests ----------------------------------------------------------------------------
 
 describe('three service processes on one PostgreSQL', () => {
-  // Once, before the first test; in beforeEach so that without PostgreSQL every test fails (a
-  // failed beforeAll would report them as skipped).
-  let started: Promise<void> | null = null;
-  beforeEach(async () => {
-    started ??= startCluster();
-    await started;
-  }, 120_000);
+  beforeFirstTest(startCluster, 120_000);
 
   async function startCluster() {
     db = await testDatabase('multinode');

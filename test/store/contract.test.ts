@@ -21,6 +21,7 @@ import type {
   TimerRow,
 } from '../../src/store/types.js';
 import { sleep, until } from '../support/api.js';
+import { beforeFirstTest } from '../support/hooks.js';
 import { type TestDatabase, testDatabase } from '../support/postgres.js';
 
 interface Backend {
@@ -600,7 +601,6 @@ describe.each([
 
 describe('PostgreSQL shared by several processes', () => {
   let db: TestDatabase;
-  let created: Promise<TestDatabase> | null = null;
   const stores: CallStore[] = [];
   async function open() {
     const store = await openPostgresStore(db.url);
@@ -608,11 +608,8 @@ describe('PostgreSQL shared by several processes', () => {
     return store;
   }
 
-  // beforeEach, not beforeAll: without PostgreSQL every test fails (a failed beforeAll would
-  // report them as skipped).
-  beforeEach(async () => {
-    created ??= testDatabase('shared');
-    db = await created;
+  beforeFirstTest(async () => {
+    db = await testDatabase('shared');
   });
   afterAll(async () => {
     for (const s of stores) await s.close();
