@@ -1,16 +1,16 @@
 /**
  * Builds the application (tests use app.inject). server.ts only listens and shuts down.
  */
-import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
 import core, { type CoreOptions } from './calls/plugin.js';
 import type { Config } from './config.js';
-import { PROBLEM_BASE, ShuttingDown, TITLES, Unauthorized } from './errors.js';
+import { PROBLEM_BASE, ShuttingDown, TITLES, TooManyRequests } from './errors.js';
 import { bodyAjv, queryAjv } from './http/ajv.js';
 import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
@@ -19,6 +19,7 @@ import { registerProblemHandler } from './http/problem.js';
 import streamRoutes from './http/stream.js';
 import uiRoutes from './http/ui.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
+import auth from './plugins/auth.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -142,21 +143,18 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   if (inspector) app.addHook('onClose', async () => inspector.close());
   await app.register(core, { config, hooks: combineHooks(options.hooks, inspector) });
 
+  // Roles (SPEC §6): before any route, so every /v1 route is checked for its declared role.
+  await app.register(auth, { tokens: config.apiTokens, prefix: '/v1' });
   await app.register(
     async (v1) => {
-      if (config.apiTokens.length > 0) {
-        const tokens = config.apiTokens.map((t) => Buffer.from(t));
-        v1.addHook('onRequest', async (request) => {
-          const header = request.headers.authorization ?? '';
-          const query = request.query as Record<string, unknown> | undefined;
-          // EventSource cannot send headers: the stream also takes ?access_token=.
-          const presented = header.startsWith('Bearer ')
-            ? header.slice(7)
-            : typeof query?.access_token === 'string' && request.routeOptions.url === '/v1/calls/:callId/stream'
-              ? query.access_token
-              : '';
-          const given = Buffer.from(presented);
-          if (!tokens.some((t) => t.length === given.length && timingSafeEqual(t, given))) throw new Unauthorized();
+      if (config.rateLimitPerMinute !== null) {
+        await v1.register(rateLimit, {
+          max: config.rateLimitPerMinute,
+          timeWindow: 60_000,
+          // Per token, or per client address without one (auth ran first, in onRequest).
+          hook: 'preHandler',
+          keyGenerator: (request) => request.callerKey,
+          errorResponseBuilder: (_request, context) => new TooManyRequests(context.max, Math.ceil(context.ttl / 1000)),
         });
       }
       await v1.register(callRoutes);

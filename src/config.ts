@@ -1,5 +1,12 @@
 /** Configuration from the environment (SPEC §4), validated once at start-up. */
 import type { CallLimits } from '../machines/call.machine.js';
+import { isRole, ROLES, type Role } from './plugins/roles.js';
+
+/** One bearer token of API_TOKENS and the role it grants (SPEC §6). */
+export interface ApiToken {
+  token: string;
+  role: Role;
+}
 
 export interface Config {
   port: number;
@@ -7,7 +14,9 @@ export interface Config {
   databaseUrl: string;
   limits: CallLimits;
   logLevel: string;
-  apiTokens: string[];
+  apiTokens: ApiToken[];
+  /** Requests per minute per token (per client address without one); null: no limit. */
+  rateLimitPerMinute: number | null;
   /** SQLite `synchronous`: NORMAL survives kill -9 in WAL mode; FULL also survives power loss. */
   sqliteSynchronous: 'NORMAL' | 'FULL';
   /** How many calls the service keeps decoded in memory (least recently used are dropped). */
@@ -62,13 +71,42 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       holdCheckSeconds: positive(env, 'HOLD_CHECK_SECONDS', 30),
     },
     logLevel,
-    apiTokens: (env.API_TOKENS ?? '')
-      .split(',')
-      .map((token) => token.trim())
-      .filter(Boolean),
+    apiTokens: parseTokens(env.API_TOKENS ?? ''),
+    rateLimitPerMinute:
+      env.RATE_LIMIT_PER_MINUTE === undefined || env.RATE_LIMIT_PER_MINUTE === ''
+        ? null
+        : integer(env, 'RATE_LIMIT_PER_MINUTE', 0, 1, 10_000_000),
     sqliteSynchronous: synchronous,
     callCacheSize: integer(env, 'CALL_CACHE_SIZE', 20_000, 0, 10_000_000),
     inspectUrl: env.INSPECT_URL || null,
     keepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 10, 3_600_000),
   };
+}
+
+/** `TOKEN:ROLE` items, comma-separated; a bare `TOKEN` is admin (the first release's setting). */
+function parseTokens(raw: string): ApiToken[] {
+  const tokens: ApiToken[] = [];
+  for (const item of raw.split(',').map((part) => part.trim())) {
+    if (!item) continue;
+    const colon = item.lastIndexOf(':');
+    if (colon === -1) {
+      tokens.push({ token: item, role: 'admin' });
+      continue;
+    }
+    const token = item.slice(0, colon);
+    const role = item.slice(colon + 1);
+    if (!token || !isRole(role)) {
+      // The token itself is never echoed: the message names the item's position only.
+      throw new ConfigError(
+        `API_TOKENS item ${tokens.length + 1} must be TOKEN or TOKEN:ROLE with ROLE one of ${ROLES.join(', ')}`,
+      );
+    }
+    tokens.push({ token, role });
+  }
+  const seen = new Set<string>();
+  for (const { token } of tokens) {
+    if (seen.has(token)) throw new ConfigError('API_TOKENS names the same token twice');
+    seen.add(token);
+  }
+  return tokens;
 }

@@ -23,6 +23,23 @@ export const Unauthorized = createError(
   'A valid "Authorization: Bearer <token>" header is required',
   401,
 );
+export const Forbidden = createError<[string]>(
+  'FORBIDDEN',
+  "This token's role may not call this route; it needs one of: %s",
+  403,
+);
+/** 429 with the window's limit; `retryAfter` (seconds) becomes the Retry-After header. */
+export class TooManyRequests extends Error {
+  readonly statusCode = 429;
+  readonly code = 'TOO_MANY_REQUESTS';
+  constructor(
+    readonly limit: number,
+    readonly retryAfter: number,
+  ) {
+    super(`More than ${limit} requests per minute; retry in ${retryAfter} s`);
+  }
+}
+
 export const UnsupportedMediaType = createError<[string]>(
   'UNSUPPORTED_MEDIA_TYPE',
   'Request bodies must be application/json, got "%s"',
@@ -52,6 +69,7 @@ export class EventNotAllowed extends Error {
 export const TITLES: Record<number, string> = {
   400: 'Bad Request',
   401: 'Unauthorized',
+  403: 'Forbidden',
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',

@@ -38,6 +38,7 @@ const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/calls',
     {
+      config: { role: ['telephony', 'operator'] },
       schema: {
         summary: 'Start a call',
         description: 'Creates the call in its greeting. The same body again answers 200 with the current view.',
@@ -55,6 +56,7 @@ const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/calls',
     {
+      config: { role: 'operator' },
       schema: {
         summary: 'List calls',
         querystring: ListQuery,
@@ -70,6 +72,7 @@ const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/calls/:callId',
     {
+      config: { role: 'operator' },
       schema: {
         summary: 'The call view',
         params: CallIdParams,
@@ -82,6 +85,7 @@ const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/calls/:callId/history',
     {
+      config: { role: 'operator' },
       schema: {
         summary: 'Every applied event, in order, timer firings included',
         params: CallIdParams,
@@ -97,6 +101,7 @@ const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/calls/:callId/events',
     {
+      config: { role: ['telephony', 'operator'] },
       schema: {
         summary: 'Apply one event',
         description:

@@ -10,6 +10,7 @@ export const scriptRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/script',
     {
+      config: { role: 'operator' },
       schema: {
         summary: 'The phrase catalogues (one per locale) and the event labels',
         response: {
@@ -23,6 +24,7 @@ export const scriptRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/machine',
     {
+      config: { role: 'operator' },
       schema: {
         summary: 'The statechart: state nodes, transitions, limits (enough to draw it)',
         response: { 200: Type.Any() },

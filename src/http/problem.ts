@@ -1,6 +1,6 @@
 /** One error handler: every error leaves as application/problem+json (RFC 9457). */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { EventNotAllowed, PROBLEM_BASE, TITLES } from '../errors.js';
+import { EventNotAllowed, PROBLEM_BASE, TITLES, TooManyRequests } from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -49,6 +49,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
         body.allowedEvents = error.allowedEvents;
         body.state = error.state;
       }
+      if (error instanceof TooManyRequests) void reply.header('retry-after', String(error.retryAfter));
       if (status >= 500) request.log.error({ err: error }, 'request failed');
       void reply.status(status).type('application/problem+json').send(body);
     },

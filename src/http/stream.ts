@@ -16,6 +16,7 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/calls/:callId/stream',
     {
+      config: { role: 'operator', tokenInQuery: true },
       schema: {
         summary: 'Live changes of one call (text/event-stream)',
         params: CallIdParams,

@@ -42,6 +42,9 @@ describe('configuration errors', () => {
     });
     expect(config.limits).toEqual({ maxRepeats: 3, maxConnectionAttempts: 3, holdCheckSeconds: 30 });
     expect(loadConfig({ HOLD_CHECK_SECONDS: '0.2' }).limits.holdCheckSeconds).toBe(0.2);
-    expect(loadConfig({ API_TOKENS: ' a, b ,,' }).apiTokens).toEqual(['a', 'b']);
+    expect(loadConfig({ API_TOKENS: ' a, b ,,' }).apiTokens).toEqual([
+      { token: 'a', role: 'admin' },
+      { token: 'b', role: 'admin' },
+    ]);
   });
 });

@@ -1,0 +1,164 @@
+/**
+ * SPEC §6: the route × role table. Each row says which roles may call a route; every other
+ * role must get a 403 problem that names the roles that would do, and no token a 401.
+ * Routes added later add their rows here.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildTestApp, type TestApp } from '../support/app.js';
+
+const TOKENS = { telephony: 'tel-token', operator: 'op-token', supervisor: 'sup-token', admin: 'adm-token' };
+type Role = keyof typeof TOKENS;
+const ROLES = Object.keys(TOKENS) as Role[];
+
+interface Row {
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  url: string;
+  body?: unknown;
+  allowed: Role[];
+}
+
+const ROWS: Row[] = [
+  {
+    method: 'POST',
+    url: '/v1/calls',
+    body: { callId: 'roles-new' },
+    allowed: ['telephony', 'operator', 'supervisor', 'admin'],
+  },
+  { method: 'GET', url: '/v1/calls', allowed: ['operator', 'supervisor', 'admin'] },
+  { method: 'GET', url: '/v1/calls/roles-1', allowed: ['operator', 'supervisor', 'admin'] },
+  { method: 'GET', url: '/v1/calls/roles-1/history', allowed: ['operator', 'supervisor', 'admin'] },
+  {
+    method: 'POST',
+    url: '/v1/calls/roles-1/events',
+    body: { type: 'customer.location-question' },
+    allowed: ['telephony', 'operator', 'supervisor', 'admin'],
+  },
+  { method: 'GET', url: '/v1/script', allowed: ['operator', 'supervisor', 'admin'] },
+  { method: 'GET', url: '/v1/machine', allowed: ['operator', 'supervisor', 'admin'] },
+];
+
+describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await buildTestApp({
+      API_TOKENS: `${ROLES.map((role) => `${TOKENS[role]}:${role}`).join(',')},bare-token`,
+    });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/calls',
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+      payload: { callId: 'roles-1' },
+    });
+    expect(created.statusCode).toBe(201);
+  });
+  afterAll(() => app.close());
+
+  const call = (row: Row, token: string | null) =>
+    app.inject({
+      method: row.method,
+      url: row.url,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      ...(row.body === undefined ? {} : { payload: row.body as object }),
+    });
+
+  for (const row of ROWS) {
+    for (const role of ROLES) {
+      const allowed = row.allowed.includes(role);
+      it(`${row.method} ${row.url} as ${role}: ${allowed ? 'allowed' : '403'}`, async () => {
+        const response = await call(row, TOKENS[role]);
+        if (allowed) {
+          expect(response.statusCode).toBeLessThan(400);
+        } else {
+          expect(response.statusCode).toBe(403);
+          expect(response.headers['content-type']).toContain('application/problem+json');
+          const problem = response.json();
+          expect(problem).toMatchObject({ status: 403, title: 'Forbidden' });
+          for (const needed of row.allowed) expect(problem.detail).toContain(needed);
+        }
+      });
+    }
+    it(`${row.method} ${row.url} without a token: 401`, async () => {
+      const response = await call(row, null);
+      expect(response.statusCode).toBe(401);
+      expect(response.json().status).toBe(401);
+    });
+    it(`${row.method} ${row.url} with an unknown token: 401`, async () => {
+      expect((await call(row, 'not-a-token')).statusCode).toBe(401);
+    });
+  }
+
+  it('a bare token (no role) is admin, as in the first release', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: '/v1/calls',
+      headers: { authorization: 'Bearer bare-token' },
+    });
+    expect(response.statusCode).toBe(200);
+  });
+
+  it('a refused create changes nothing', async () => {
+    const refused = await app.inject({
+      method: 'POST',
+      url: '/v1/calls',
+      headers: { authorization: `Bearer ${TOKENS.operator}x` },
+      payload: { callId: 'roles-refused' },
+    });
+    expect(refused.statusCode).toBe(401);
+    const read = await app.inject({
+      method: 'GET',
+      url: '/v1/calls/roles-refused',
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+    });
+    expect(read.statusCode).toBe(404);
+  });
+
+  it('probes stay open', async () => {
+    for (const url of ['/healthz', '/readyz', '/metrics']) {
+      expect((await app.inject({ method: 'GET', url })).statusCode).toBe(200);
+    }
+  });
+
+  it("the OpenAPI names each route's roles and its 403", async () => {
+    const spec = (await app.inject({ method: 'GET', url: '/docs/json' })).json();
+    const operation = spec.paths['/v1/calls/{callId}/history'].get;
+    expect(operation.description).toContain('Roles: operator, supervisor, admin.');
+    expect(Object.keys(operation.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+  });
+});
+
+describe('every /v1 route declares a role', () => {
+  it('a route without one refuses to register', async () => {
+    const { buildApp } = await import('../../src/app.js');
+    const { loadConfig } = await import('../../src/config.js');
+    const app = await buildApp(loadConfig({ DATABASE_URL: 'sqlite::memory:', LOG_LEVEL: 'silent' }));
+    await expect(
+      app.register(async (scope) => {
+        scope.get('/v1/unguarded', async () => ({}));
+      }),
+    ).rejects.toThrow(/declares no role/);
+    await app.close();
+  });
+});
+
+describe('RATE_LIMIT_PER_MINUTE', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await buildTestApp({ API_TOKENS: 'rate-a:operator,rate-b:operator', RATE_LIMIT_PER_MINUTE: '3' });
+  });
+  afterAll(() => app.close());
+  const get = (token: string) =>
+    app.inject({ method: 'GET', url: '/v1/machine', headers: { authorization: `Bearer ${token}` } });
+
+  it('over the limit: 429 problem+json with Retry-After, counted per token', async () => {
+    for (let i = 0; i < 3; i++) expect((await get('rate-a')).statusCode).toBe(200);
+    const over = await get('rate-a');
+    expect(over.statusCode).toBe(429);
+    expect(over.headers['content-type']).toContain('application/problem+json');
+    expect(Number(over.headers['retry-after'])).toBeGreaterThan(0);
+    expect(over.json()).toMatchObject({ status: 429, title: 'Too Many Requests' });
+    // Another token has its own budget.
+    expect((await get('rate-b')).statusCode).toBe(200);
+    // Probes are not limited.
+    for (let i = 0; i < 5; i++) expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200);
+  });
+});
