@@ -8,6 +8,7 @@
 import Fastify from 'fastify';
 import { type CallEventType, toMachineEvent } from '../machines/call.events.js';
 import { type CallSnapshot, createCallRuntime } from '../machines/call.runtime.js';
+import { CATALOGUES } from '../machines/catalogue.js';
 import { buildView } from '../src/calls/view.js';
 
 const runtime = createCallRuntime();
@@ -40,8 +41,11 @@ app.post('/v1/calls/:callId/events', async (request, reply) => {
       prompts: step.prompts,
       actions: step.effects,
       timers: [],
+      operatorId: null,
+      scriptVersion: 1,
     },
     runtime.allowedEventsOf(snapshot),
+    CATALOGUES,
   );
 });
 

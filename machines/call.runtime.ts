@@ -19,7 +19,8 @@ export type CallSnapshot = SnapshotFrom<ReturnType<typeof createCallMachine>>;
 /** The JSON form of a snapshot, as stored. Deep history is kept as state-node ids. */
 export type PersistedCall = Record<string, unknown>;
 
-export type Effect = { type: 'supervisor.escalation'; topic: string };
+/** A side effect of a step. The service gives each escalation its id before the change is committed. */
+export type Effect = { type: 'supervisor.escalation'; topic: string; id?: string };
 
 /** A delayed machine event: armed (due after `delayMs`) or cancelled, keyed by `id`. */
 export type TimerChange =

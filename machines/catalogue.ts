@@ -56,8 +56,9 @@ export function renderPrompt(
   key: PromptKey,
   customer: CustomerName | null | undefined,
   locale: Locale = 'ru',
+  catalogues: Record<Locale, Catalogue> = CATALOGUES,
 ): RenderedPrompt {
-  const entry = CATALOGUES[locale].prompts[key];
+  const entry = catalogues[locale].prompts[key];
   if (!entry) throw new Error(`prompt "${key}" is missing from the ${locale} catalogue`);
   return { key, text: renderText(entry.text, customer), instruction: entry.instruction };
 }

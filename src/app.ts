@@ -1,16 +1,14 @@
 /**
  * Builds the application (tests use app.inject). server.ts only listens and shuts down.
  */
-import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Socket } from 'node:net';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
-import core, { type CoreOptions } from './calls/plugin.js';
+import core, { type CoreOptions } from './composition-root.js';
 import type { Config } from './config.js';
-import { PROBLEM_BASE, ShuttingDown, TITLES, TooManyRequests } from './errors.js';
+import { PROBLEM_BASE, TITLES, TooManyRequests } from './errors.js';
 import { bodyAjv, queryAjv } from './http/ajv.js';
 import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
@@ -20,6 +18,8 @@ import streamRoutes from './http/stream.js';
 import uiRoutes from './http/ui.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
 import auth from './plugins/auth.js';
+import requestLog from './plugins/request-log.js';
+import shutdown from './plugins/shutdown.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -63,61 +63,13 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  // Graceful shutdown: in-flight requests finish and their connections close after the
-  // answer (without `Connection: close` a keep-alive socket kept server.close waiting until
-  // the client dropped it, past the 10 s force-exit); new requests get a 503 problem.
-  let closing = false;
-  // Requests in progress per socket. A connection that never sent a request (a browser's
-  // preconnect, undici after an aborted fetch) is not "idle" to Node, so server.close() kept
-  // waiting for it until the 10 s force-exit (exit code 1); it is closed here instead.
-  const inProgress = new Map<Socket, number>();
-  app.server.on('connection', (socket: Socket) => {
-    inProgress.set(socket, 0);
-    socket.once('close', () => inProgress.delete(socket));
-  });
-  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
-    const socket = request.socket;
-    inProgress.set(socket, (inProgress.get(socket) ?? 0) + 1);
-    response.once('close', () => {
-      if (inProgress.has(socket)) inProgress.set(socket, Math.max(0, (inProgress.get(socket) ?? 1) - 1));
-    });
-  });
-  app.addHook('preClose', async () => {
-    closing = true;
-    for (const [socket, requests] of inProgress) if (requests === 0) socket.destroy();
-  });
-  // Callback hooks, not async ones: these run on every request, and an async hook costs a
-  // promise per request for nothing.
-  app.addHook('onRequest', (_request, _reply, done) => {
-    done(closing ? new ShuttingDown() : undefined);
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
-  });
+  await app.register(shutdown);
 
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'querystring' ? queryAjv : bodyAjv).compile(schema));
   registerJsonBodies(app);
   registerProblemHandler(app);
 
-  // One line per request, without bodies or headers (SPEC §5: no personal data in logs).
-  app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    app.metrics?.httpRequests.inc(request.method, route, reply.statusCode);
-    // pino's check: at LOG_LEVEL=warn the line is not even built.
-    if ((request.log as { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.('info') ?? true) {
-      request.log.info(
-        {
-          method: request.method,
-          url: request.url.replace(/([?&]access_token=)[^&]*/, '$1[redacted]'),
-          status: reply.statusCode,
-          ms: Math.round(reply.elapsedTime * 10) / 10,
-        },
-        'request',
-      );
-    }
-    done();
-  });
+  await app.register(requestLog);
 
   await app.register(swagger, {
     openapi: {

@@ -225,8 +225,8 @@ export function combineHooks(...list: (ServiceHooks | null | undefined)[]): Serv
     onCreated: (info) => {
       for (const hooks of present) hooks.onCreated?.(info);
     },
-    onTimerArmed: (dueAt) => {
-      for (const hooks of present) hooks.onTimerArmed?.(dueAt);
+    onJobScheduled: (dueAt) => {
+      for (const hooks of present) hooks.onJobScheduled?.(dueAt);
     },
     onTimerFired: (latenessMs) => {
       for (const hooks of present) hooks.onTimerFired?.(latenessMs);

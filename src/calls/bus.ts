@@ -1,12 +1,21 @@
-/** In-process fan-out of committed changes to stream subscribers, per call. */
+/**
+ * In-process fan-out to a call's stream subscribers: changes committed here (with their view),
+ * changes committed by another process (their version only: the subscriber reads them from the
+ * history), and passing messages that are not changes (transcript suggestions).
+ */
 import type { CallView } from './view.js';
 
-export type ChangeListener = (view: CallView) => void;
+export type BusMessage =
+  | { kind: 'view'; view: CallView }
+  | { kind: 'version'; version: number }
+  | { kind: 'note'; event: string; data: unknown };
+
+export type BusListener = (message: BusMessage) => void;
 
 export class ChangeBus {
-  private readonly listeners = new Map<string, Set<ChangeListener>>();
+  private readonly listeners = new Map<string, Set<BusListener>>();
 
-  subscribe(callId: string, listener: ChangeListener): () => void {
+  subscribe(callId: string, listener: BusListener): () => void {
     let set = this.listeners.get(callId);
     if (!set) {
       set = new Set();
@@ -25,10 +34,15 @@ export class ChangeBus {
     return this.listeners.has(callId);
   }
 
+  /** A change committed by this process. */
   publish(view: CallView): void {
-    const set = this.listeners.get(view.callId);
+    this.send(view.callId, { kind: 'view', view });
+  }
+
+  send(callId: string, message: BusMessage): void {
+    const set = this.listeners.get(callId);
     if (!set) return;
-    for (const listener of set) listener(view);
+    for (const listener of set) listener(message);
   }
 
   get subscriberCount(): number {

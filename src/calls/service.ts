@@ -1,13 +1,14 @@
 /**
- * The one path every event takes, API or timer: load the call, compute the next state with
- * the pure machine, commit everything it changes in one transaction, then answer and publish.
+ * The one path every event takes, API, timer or transcript: load the call, compute the next
+ * state with the pure machine, commit everything it changes in one transaction, then answer
+ * and publish. What a change writes is computed in change.ts; what a client sees, in view.ts.
  */
+import { randomUUID } from 'node:crypto';
 import { type CallEventType, type CustomerName, toMachineEvent } from '../../machines/call.events.js';
 import type { CallRuntime, CallSnapshot, Step } from '../../machines/call.runtime.js';
-import { pathsOfValue, statePaths, timerName } from '../../machines/call.runtime.js';
+import { statePaths, timerName } from '../../machines/call.runtime.js';
 import type { Locale } from '../../machines/catalogue.js';
 import { CallEnded, CallExists, CallNotFound, EventNotAllowed, IdempotencyConflict } from '../errors.js';
-import { GroupCommitter } from '../store/group-commit.js';
 import type {
   CallRecord,
   CallStatus,
@@ -16,37 +17,37 @@ import type {
   CommitOutcome,
   EventChange,
   EventSource,
-  HistoryEntry,
-  TimerRow,
+  JobRow,
 } from '../store/types.js';
 import { ChangeBus } from './bus.js';
+import { callStream, type StreamMessage } from './call-stream.js';
+import { type AppliedEvent, eventChange, newCallRecord } from './change.js';
 import { fingerprint } from './fingerprint.js';
+import { GroupCommitter } from './group-commit.js';
 import { KeyedQueue } from './keyed-queue.js';
 import { Lru } from './lru.js';
-import { buildView, type CallView, contextOf, renderPrompts } from './view.js';
+import {
+  buildView,
+  type CallView,
+  type Catalogues,
+  type HistoryItem,
+  historyItem,
+  type ScriptSource,
+  SHIPPED_SCRIPT,
+  viewAt,
+} from './view.js';
 
 export interface CreateCallInput {
   callId: string;
   customer?: CustomerName;
   locale?: Locale;
+  operatorId?: string;
 }
 
 export interface EventInput {
   type: CallEventType;
   id?: string;
   data?: Record<string, unknown>;
-}
-
-export interface HistoryItem {
-  seq: number;
-  id: string | null;
-  type: string;
-  data: Record<string, unknown>;
-  source: EventSource;
-  at: string;
-  state: string | string[];
-  prompts: CallView['prompts'];
-  actions: CallView['actions'];
 }
 
 interface Loaded {
@@ -57,13 +58,19 @@ interface Loaded {
   eventIds: Set<string> | null;
 }
 
+/**
+ * Another capability's part of a change, before it is committed: rows to write with it
+ * (outbox messages, escalations) and jobs to schedule. It sees the view the change produces.
+ */
+export type ChangeContributor = (context: { change: Change; view: CallView }) => void;
+
 export interface ServiceHooks {
   /** A change was committed (any source): metrics, inspection. */
   onApplied?(info: { callId: string; type: string; source: EventSource; view: CallView; event: object }): void;
   /** A call was created by this process (the inspector registers its actor). */
   onCreated?(info: { callId: string; view: CallView }): void;
-  /** A timer was armed by a commit of this process. */
-  onTimerArmed?(dueAt: number): void;
+  /** A job was scheduled by a commit of this process (the job worker wakes for it). */
+  onJobScheduled?(dueAt: number): void;
   onTimerFired?(latenessMs: number): void;
   onBatch?(size: number, seconds: number): void;
 }
@@ -80,28 +87,34 @@ const MAX_ATTEMPTS = 8;
  */
 const MAX_ATTEMPTS_SHARED = 64;
 
+/** What an attempt returns to be tried again (the call moved on, or a key was taken meanwhile). */
+const AGAIN = Symbol('again');
+
 export class CallService {
   readonly bus = new ChangeBus();
   private readonly queue = new KeyedQueue();
   private readonly cache: Lru<string, Loaded>;
   private readonly committer: GroupCommitter;
+  private readonly contributors: ChangeContributor[] = [];
+  private readonly now: () => number;
+  private readonly hooks: ServiceHooks;
+  private readonly script: ScriptSource;
 
   constructor(
     readonly store: CallStore,
     readonly runtime: CallRuntime,
-    options: { cacheSize: number; now?: () => number; hooks?: ServiceHooks },
+    options: { cacheSize: number; now?: () => number; hooks?: ServiceHooks; script?: ScriptSource },
   ) {
     this.cache = new Lru(options.cacheSize);
     this.now = options.now ?? Date.now;
     this.hooks = options.hooks ?? {};
+    this.script = options.script ?? SHIPPED_SCRIPT;
     this.committer = new GroupCommitter(store, (size, seconds) => this.hooks.onBatch?.(size, seconds));
   }
 
-  private readonly now: () => number;
-  private readonly hooks: ServiceHooks;
-
-  private get maxAttempts(): number {
-    return this.store.shared ? MAX_ATTEMPTS_SHARED : MAX_ATTEMPTS;
+  /** Adds a capability's part to every change from now on (see ChangeContributor). */
+  contribute(contributor: ChangeContributor): void {
+    this.contributors.push(contributor);
   }
 
   async create(input: CreateCallInput): Promise<{ view: CallView; created: boolean }> {
@@ -109,137 +122,149 @@ export class CallService {
       callId: input.callId,
       customer: input.customer ?? null,
       locale: input.locale ?? 'ru',
+      // Only when given, so a first-release body keeps its fingerprint.
+      ...(input.operatorId === undefined ? {} : { operatorId: input.operatorId }),
     });
-    return this.queue.run(input.callId, async () => {
-      for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-        const existing = await this.load(input.callId, attempt > 0);
-        if (existing) {
-          if (existing.record.createFingerprint !== createFingerprint) throw new CallExists(input.callId);
-          return { view: this.viewOf(existing.record), created: false };
-        }
-        const step = this.runtime.start({ customer: input.customer ?? null });
-        const now = this.now();
-        const record: CallRecord = {
-          callId: input.callId,
-          status: 'active',
-          version: 0,
-          locale: input.locale ?? 'ru',
-          snapshot: this.runtime.persist(step.snapshot),
-          prompts: step.prompts,
-          actions: step.effects,
-          timers: [],
-          createFingerprint,
-          createdAt: now,
-          updatedAt: now,
-        };
-        if ((await this.submit({ kind: 'create', call: record })) === 'ok') {
-          this.cache.set(input.callId, {
-            record,
-            snapshot: step.snapshot,
-            eventIds: this.store.shared ? null : new Set(),
-          });
-          const view = this.viewOf(record);
-          observe(() => this.hooks.onCreated?.({ callId: input.callId, view }));
-          return { view, created: true };
-        }
-        // Created meanwhile by another process: compare bodies against what it stored.
+    return this.attempts(input.callId, async (fresh) => {
+      const existing = await this.load(input.callId, fresh);
+      if (existing) {
+        if (existing.record.createFingerprint !== createFingerprint) throw new CallExists(input.callId);
+        return { view: this.viewOf(existing.record), created: false };
       }
-      throw new Error(`call ${input.callId}: too much contention`);
+      const step = withEffectIds(this.runtime.start({ customer: input.customer ?? null }));
+      const record = newCallRecord(
+        {
+          callId: input.callId,
+          locale: input.locale ?? 'ru',
+          operatorId: input.operatorId ?? null,
+          scriptVersion: this.script.currentVersion(),
+          createFingerprint,
+        },
+        step,
+        this.runtime,
+        this.now(),
+      );
+      const change: Change = { kind: 'create', call: record };
+      const view = this.prepare(change);
+      // Created meanwhile by another process: the next attempt compares bodies against it.
+      if ((await this.submit(change)) !== 'ok') return AGAIN;
+      this.cache.set(input.callId, {
+        record,
+        snapshot: step.snapshot,
+        eventIds: this.store.shared ? null : new Set(),
+      });
+      this.scheduled(change);
+      observe(() => this.hooks.onCreated?.({ callId: input.callId, view }));
+      observe(() => this.bus.publish(view));
+      return { view, created: true };
     });
   }
 
-  async applyEvent(callId: string, input: EventInput): Promise<{ view: CallView; replayed: boolean }> {
+  async applyEvent(
+    callId: string,
+    input: EventInput,
+    source: Exclude<EventSource, 'timer'> = 'api',
+  ): Promise<{ view: CallView; replayed: boolean }> {
     const data = input.data ?? {};
     const eventFingerprint = input.id === undefined ? null : fingerprint({ type: input.type, data });
-    return this.queue.run(callId, async () => {
-      for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
-        // A refusal computed from a cached call must be confirmed by the store when other
-        // processes share it; `fresh` does that on the second pass.
-        const fresh = attempt > 0;
-        const loaded = await this.load(callId, fresh);
-        if (!loaded) throw new CallNotFound(callId);
+    return this.attempts(callId, async (fresh) => {
+      // A refusal computed from a cached call must be confirmed by the store when other
+      // processes share it; `fresh` does that on the second pass.
+      const loaded = await this.load(callId, fresh);
+      if (!loaded) throw new CallNotFound(callId);
 
-        // An idempotency key is looked up when it is known to be used, or on a second pass. A
-        // new key costs no read: the store's unique (call, event id) index refuses a taken one
-        // at commit, and the retry that follows finds the stored event and replays it.
-        if (input.id !== undefined && (fresh || loaded.eventIds?.has(input.id))) {
-          const previous = await this.store.findEvent(callId, input.id);
-          if (previous) {
-            if (previous.fingerprint !== eventFingerprint) throw new IdempotencyConflict(input.id);
-            return { view: { ...this.viewOf(previous, loaded.record.locale), replayed: true }, replayed: true };
-          }
+      // An idempotency key is looked up when it is known to be used, or on a second pass. A
+      // new key costs no read: the store's unique (call, event id) index refuses a taken one
+      // at commit, and the retry that follows finds the stored event and replays it.
+      if (input.id !== undefined && (fresh || loaded.eventIds?.has(input.id))) {
+        const previous = await this.store.findEvent(callId, input.id);
+        if (previous) {
+          if (previous.fingerprint !== eventFingerprint) throw new IdempotencyConflict(input.id);
+          const view = viewAt(
+            previous,
+            loaded.record,
+            this.runtime.allowedEventsOf(previous.snapshot),
+            this.cataloguesOf(loaded.record),
+          );
+          return { view: { ...view, replayed: true }, replayed: true };
         }
-        const { record, snapshot } = loaded;
-        const event = toMachineEvent(input.type, data);
-        if (record.status === 'ended' || !this.runtime.allows(snapshot, event)) {
-          // Before refusing, a second pass: it re-reads a shared store's call and looks up a key
-          // that was not known (a replay of an accepted event is answered, not refused).
-          const unknownKey = input.id !== undefined && loaded.eventIds === null;
-          if (!fresh && (this.store.shared || unknownKey)) continue;
-          if (record.status === 'ended') throw new CallEnded(callId);
-          throw new EventNotAllowed(input.type, statePaths(snapshot), this.runtime.allowedEvents(snapshot));
-        }
-        const step = this.runtime.apply(snapshot, event);
-        const change = this.eventChange(record, step, {
-          eventId: input.id ?? null,
-          fingerprint: eventFingerprint,
-          type: input.type,
-          data,
-          source: 'api',
-        });
-        if ((await this.submit(change)) === 'ok') {
-          if (input.id !== undefined && loaded.eventIds) {
-            loaded.eventIds.add(input.id);
-            // Bounded memory per call: past the cap, keys are looked up in the store again.
-            if (loaded.eventIds.size > MAX_KEPT_EVENT_IDS) loaded.eventIds = null;
-          }
-          return { view: this.committed(change, step, event, loaded.eventIds), replayed: false };
-        }
-        this.cache.delete(callId); // moved on elsewhere, or the event id was taken: look again
       }
-      throw new Error(`call ${callId}: too much contention`);
+      const { record, snapshot } = loaded;
+      const event = toMachineEvent(input.type, data);
+      if (record.status === 'ended' || !this.runtime.allows(snapshot, event)) {
+        // Before refusing, a second pass: it re-reads a shared store's call and looks up a key
+        // that was not known (a replay of an accepted event is answered, not refused).
+        const unknownKey = input.id !== undefined && loaded.eventIds === null;
+        if (!fresh && (this.store.shared || unknownKey)) return AGAIN;
+        if (record.status === 'ended') throw new CallEnded(callId);
+        throw new EventNotAllowed(input.type, statePaths(snapshot), this.runtime.allowedEvents(snapshot));
+      }
+      const step = withEffectIds(this.runtime.apply(snapshot, event));
+      const applied: AppliedEvent = {
+        eventId: input.id ?? null,
+        fingerprint: eventFingerprint,
+        type: input.type,
+        data,
+        source,
+      };
+      const change = eventChange(record, step, applied, this.runtime, this.now());
+      const view = this.prepare(change);
+      if ((await this.submit(change)) !== 'ok') {
+        this.cache.delete(callId); // moved on elsewhere, or the event id was taken: look again
+        return AGAIN;
+      }
+      if (input.id !== undefined && loaded.eventIds) {
+        loaded.eventIds.add(input.id);
+        // Bounded memory per call: past the cap, keys are looked up in the store again.
+        if (loaded.eventIds.size > MAX_KEPT_EVENT_IDS) loaded.eventIds = null;
+      }
+      this.committed(change, step, view, event, loaded.eventIds);
+      return { view, replayed: false };
     });
   }
 
   /**
-   * Delivers a due timer through the same path as an API event. It applies only if the call
-   * still has exactly this timer pending, and the commit deletes the timer row, so a timer
-   * fires once even when several processes claimed it.
+   * Delivers a due machine timer (a job whose task is the timer) through the same path as an
+   * API event. It applies only if the call still has exactly this timer pending, and the commit
+   * deletes the job row, so a timer fires once even when several processes claimed it.
    */
-  async fireTimer(timer: TimerRow): Promise<boolean> {
-    return this.queue.run(timer.callId, async () => {
-      for (let attempt = 0; attempt < this.maxAttempts; attempt++) {
+  async fireTimer(timer: JobRow): Promise<boolean> {
+    const fired = await this.attempts(
+      timer.callId,
+      async (fresh) => {
         // A private store: the cached call is the truth. A shared one: re-read, another node may have moved it.
-        const loaded = await this.load(timer.callId, this.store.shared || attempt > 0);
+        const loaded = await this.load(timer.callId, this.store.shared || fresh);
         const pending = loaded?.record.timers.some((t) => t.timerId === timer.timerId && t.dueAt === timer.dueAt);
         if (!loaded || !pending || loaded.record.status === 'ended') return false;
-        const step = this.runtime.apply(loaded.snapshot, timer.event);
-        const change = this.eventChange(loaded.record, step, {
+        const step = withEffectIds(this.runtime.apply(loaded.snapshot, timer.event));
+        const applied: AppliedEvent = {
           eventId: null,
           fingerprint: null,
           type: timerName(timer.event.type),
           data: {},
           source: 'timer',
-        });
+        };
+        const change = eventChange(loaded.record, step, applied, this.runtime, this.now());
         change.firedTimer = { timerId: timer.timerId, dueAt: timer.dueAt };
-        if ((await this.submit(change)) === 'ok') {
-          observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
-          this.committed(change, step, timer.event, loaded.eventIds);
-          return true;
+        const view = this.prepare(change);
+        if ((await this.submit(change)) !== 'ok') {
+          this.cache.delete(timer.callId);
+          return AGAIN;
         }
-        this.cache.delete(timer.callId);
-      }
-      return false;
-    });
+        observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
+        this.committed(change, step, view, timer.event, loaded.eventIds);
+        return true;
+      },
+      false,
+    );
+    return fired;
   }
 
   async getView(callId: string): Promise<CallView> {
-    const loaded = await this.load(callId, this.store.shared);
-    if (!loaded) throw new CallNotFound(callId);
-    return this.viewOf(loaded.record);
+    return this.viewOf(await this.requireCall(callId));
   }
 
-  async list(query: { status?: CallStatus; limit: number; cursor?: string }) {
+  async list(query: { status?: CallStatus; operatorId?: string; limit: number; cursor?: string }) {
     const records = await this.store.listCalls({ ...query, limit: query.limit + 1 });
     const page = records.slice(0, query.limit);
     const last = page.at(-1);
@@ -250,28 +275,46 @@ export class CallService {
   }
 
   async history(callId: string): Promise<HistoryItem[]> {
-    const { locale } = await this.requireCall(callId);
-    return (await this.store.history(callId)).map((entry) => this.historyItem(entry, locale));
+    const record = await this.requireCall(callId);
+    const catalogues = this.cataloguesOf(record);
+    return (await this.store.history(callId)).map((entry) => historyItem(entry, record.locale, catalogues));
   }
 
   /** The call as it stood after each change past `version`, oldest first (stream catch-up). */
   async viewsAfter(callId: string, version: number): Promise<CallView[]> {
-    const { locale } = await this.requireCall(callId);
-    return (await this.store.history(callId, version)).map((entry) => this.viewOf(entry, locale));
+    const record = await this.requireCall(callId);
+    const catalogues = this.cataloguesOf(record);
+    return (await this.store.history(callId, version)).map((entry) =>
+      viewAt(entry, record, this.runtime.allowedEventsOf(entry.snapshot), catalogues),
+    );
+  }
+
+  /** The call's changes after `afterVersion` (null: its current view first), then live ones. */
+  stream(callId: string, afterVersion: number | null, signal: AbortSignal): AsyncGenerator<StreamMessage> {
+    return callStream(this, callId, afterVersion, signal);
   }
 
   /** Another process committed a change: forget our copy, tell local subscribers. */
-  async remoteChange(callId: string, version: number): Promise<void> {
+  remoteChange(callId: string, version: number): void {
     const cached = this.cache.peek(callId);
     if (cached && cached.record.version < version) this.cache.delete(callId);
-    if (!this.bus.hasSubscribers(callId)) return;
-    for (const view of await this.viewsAfter(callId, version - 1)) this.bus.publish(view);
+    this.bus.send(callId, { kind: 'version', version });
+  }
+
+  /** Drops the cached copy of a call rewritten outside the event path (erasure). */
+  forget(callId: string): void {
+    this.cache.delete(callId);
   }
 
   async requireCall(callId: string): Promise<CallRecord> {
     const loaded = await this.load(callId, this.store.shared);
     if (!loaded) throw new CallNotFound(callId);
     return loaded.record;
+  }
+
+  /** The catalogues a call's prompts render from: those of the script version it started with. */
+  cataloguesOf(record: Pick<CallRecord, 'scriptVersion'>): Catalogues {
+    return this.script.cataloguesOf(record.scriptVersion);
   }
 
   /** Waits for queued events to finish and for their commits to be written. */
@@ -282,6 +325,33 @@ export class CallService {
 
   get cachedCalls(): number {
     return this.cache.size;
+  }
+
+  /**
+   * Runs one call's work in its queue, again while it asks to (`AGAIN`): the first attempt may
+   * use the cache, every later one reads the store (`fresh`).
+   */
+  private attempts<T>(
+    callId: string,
+    attempt: (fresh: boolean) => Promise<T | typeof AGAIN>,
+    onContention?: T,
+  ): Promise<T> {
+    const max = this.store.shared ? MAX_ATTEMPTS_SHARED : MAX_ATTEMPTS;
+    return this.queue.run(callId, async () => {
+      for (let n = 0; n < max; n++) {
+        const result = await attempt(n > 0);
+        if (result !== AGAIN) return result;
+      }
+      if (onContention !== undefined) return onContention;
+      throw new Error(`call ${callId}: too much contention`);
+    });
+  }
+
+  /** The view a change produces, and every capability's part of the change. */
+  private prepare(change: Change): CallView {
+    const view = this.viewOf(change.call);
+    for (const contribute of this.contributors) contribute({ change, view });
+    return view;
   }
 
   /**
@@ -315,89 +385,10 @@ export class CallService {
     return loaded;
   }
 
-  private eventChange(
-    record: CallRecord,
-    step: Step,
-    event: Pick<HistoryEntry, 'eventId' | 'fingerprint' | 'type' | 'data' | 'source'>,
-  ): EventChange {
-    const at = this.now();
-    const version = record.version + 1;
-    const snapshot = this.runtime.persist(step.snapshot);
-    const status: CallStatus = step.snapshot.status === 'active' ? 'active' : 'ended';
-
-    const { timerList, armed, cancelled } =
-      step.timers.length === 0
-        ? { timerList: record.timers, armed: [], cancelled: [] }
-        : this.timerChanges(record, step, at);
-    const call: CallRecord = {
-      ...record,
-      status,
-      version,
-      snapshot,
-      prompts: step.prompts,
-      actions: step.effects,
-      timers: timerList,
-      updatedAt: at,
-    };
-    return {
-      kind: 'event',
-      call,
-      expectedVersion: record.version,
-      history: {
-        callId: record.callId,
-        seq: version,
-        ...event,
-        at,
-        status,
-        snapshot,
-        prompts: step.prompts,
-        actions: step.effects,
-        timers: timerList,
-      },
-      armTimers: armed,
-      cancelTimers: cancelled,
-    };
-  }
-
-  /** Net effect of a step on the call's timers (a re-arm is a cancel then an arm). */
-  private timerChanges(record: CallRecord, step: Step, at: number) {
-    const timers = new Map(record.timers.map((t) => [t.timerId, t]));
-    const armed = new Map<string, TimerRow>();
-    const cancelled = new Set<string>();
-    for (const change of step.timers) {
-      if (change.op === 'cancel') {
-        timers.delete(change.id);
-        armed.delete(change.id);
-        cancelled.add(change.id);
-      } else {
-        const row = {
-          callId: record.callId,
-          timerId: change.id,
-          name: change.name,
-          // Whole milliseconds: HOLD_CHECK_SECONDS may have any fraction (1.0005 s is 1000.5 ms),
-          // and PostgreSQL's bigint due_at refuses a fractional one (the firing matches it exactly).
-          dueAt: at + Math.round(change.delayMs),
-          event: change.event,
-        };
-        timers.set(change.id, row);
-        armed.set(change.id, row);
-        cancelled.delete(change.id);
-      }
-    }
-    return {
-      timerList: [...timers.values()].map(({ timerId, name, dueAt }) => ({ timerId, name, dueAt })),
-      armed: [...armed.values()],
-      cancelled: [...cancelled],
-    };
-  }
-
-  private committed(change: EventChange, step: Step, event: object, eventIds: Set<string> | null): CallView {
+  private committed(change: EventChange, step: Step, view: CallView, event: object, eventIds: Set<string> | null) {
     this.cache.set(change.call.callId, { record: change.call, snapshot: step.snapshot, eventIds });
-    const view = this.viewOf(change.call);
+    this.scheduled(change);
     // The change is durable now: an observer that throws must not turn it into an error.
-    observe(() => {
-      for (const timer of change.armTimers) this.hooks.onTimerArmed?.(timer.dueAt);
-    });
     observe(() =>
       this.hooks.onApplied?.({
         callId: change.call.callId,
@@ -408,32 +399,24 @@ export class CallService {
       }),
     );
     observe(() => this.bus.publish(view));
-    return view;
   }
 
-  private viewOf(record: CallRecord): CallView;
-  private viewOf(entry: HistoryEntry, locale: Locale): CallView;
-  private viewOf(source: CallRecord | HistoryEntry, locale?: Locale): CallView {
-    const version = 'version' in source ? source.version : source.seq;
-    return buildView(
-      { ...source, version, locale: 'locale' in source ? source.locale : (locale ?? 'ru') },
-      this.runtime.allowedEventsOf(source.snapshot),
-    );
+  private scheduled(change: Change): void {
+    observe(() => {
+      if (change.kind === 'event') for (const timer of change.armTimers) this.hooks.onJobScheduled?.(timer.dueAt);
+      for (const job of change.ensureJobs ?? []) this.hooks.onJobScheduled?.(job.dueAt);
+    });
   }
 
-  private historyItem(entry: HistoryEntry, locale: Locale): HistoryItem {
-    return {
-      seq: entry.seq,
-      id: entry.eventId,
-      type: entry.type,
-      data: entry.data,
-      source: entry.source,
-      at: new Date(entry.at).toISOString(),
-      state: pathsOfValue(entry.snapshot.value),
-      prompts: renderPrompts(entry.prompts, contextOf(entry.snapshot), locale),
-      actions: entry.actions,
-    };
+  private viewOf(record: CallRecord): CallView {
+    return buildView(record, this.runtime.allowedEventsOf(record.snapshot), this.cataloguesOf(record));
   }
+}
+
+/** Each escalation of a step gets its id now, so the call's actions and its escalation row agree. */
+function withEffectIds(step: Step): Step {
+  if (step.effects.length === 0) return step;
+  return { ...step, effects: step.effects.map((effect) => ({ ...effect, id: effect.id ?? randomUUID() })) };
 }
 
 /** Runs an observer of a committed change; its failure is reported, never propagated. */

@@ -1,42 +1,68 @@
-/** The call view of SPEC §3, built from a stored call (or a history entry: the call as it was). */
+/**
+ * What a client sees of a call: the view of SPEC §3 and the history items, rendered from a
+ * stored call (or a history entry: the call as it was) in the catalogues of its script version.
+ */
 import type { CallEventType } from '../../machines/call.events.js';
 import type { CallContext, PromptKey } from '../../machines/call.machine.js';
-import { type Effect, type PersistedCall, pathsOfValue } from '../../machines/call.runtime.js';
-import { type Locale, type RenderedPrompt, renderPrompt } from '../../machines/catalogue.js';
-import type { CallRecord, CallStatus } from '../store/types.js';
+import { type PersistedCall, pathsOfValue } from '../../machines/call.runtime.js';
+import {
+  CATALOGUES,
+  type Catalogue,
+  type Locale,
+  type RenderedPrompt,
+  renderPrompt,
+} from '../../machines/catalogue.js';
+import type { CallRecord, HistoryEntry } from '../store/types.js';
+import type { CallView, HistoryItem } from './view.schema.js';
 
-export interface CallView {
-  callId: string;
-  status: CallStatus;
-  state: string | string[];
-  version: number;
-  customer: CallContext['customer'];
-  prompts: RenderedPrompt[];
-  allowedEvents: CallEventType[];
-  counters: { repeats: number; connectionAttempts: number; warnings: number };
-  timers: { name: string; dueAt: string }[];
-  actions: Effect[];
-  endReason: CallContext['endReason'];
-  locale: Locale;
-  skippedFields: CallContext['skippedFields'];
-  replayed?: boolean;
+export type { CallView, HistoryItem } from './view.schema.js';
+
+/** The catalogues of one script version, per locale. */
+export type Catalogues = Record<Locale, Catalogue>;
+
+/** Where a call's phrases come from: the catalogues of the script version it started with. */
+export interface ScriptSource {
+  /** The version new calls take. */
+  currentVersion(): number;
+  /** The catalogues of a version (every version a stored call names must be known). */
+  cataloguesOf(version: number): Catalogues;
 }
+
+/** The shipped catalogues as the only version (until script versions are published, SPEC §11). */
+export const SHIPPED_SCRIPT: ScriptSource = {
+  currentVersion: () => 1,
+  cataloguesOf: () => CATALOGUES,
+};
 
 /** A stored call, or a history entry with the call's locale and its seq as version. */
 export type ViewSource = Pick<
   CallRecord,
-  'callId' | 'status' | 'version' | 'locale' | 'snapshot' | 'prompts' | 'actions' | 'timers'
+  | 'callId'
+  | 'status'
+  | 'version'
+  | 'locale'
+  | 'snapshot'
+  | 'prompts'
+  | 'actions'
+  | 'timers'
+  | 'operatorId'
+  | 'scriptVersion'
 >;
 
 export function contextOf(snapshot: PersistedCall): CallContext {
   return snapshot.context as CallContext;
 }
 
-export function renderPrompts(keys: PromptKey[], context: CallContext, locale: Locale): RenderedPrompt[] {
-  return keys.map((key) => renderPrompt(key, context.customer, locale));
+export function renderPrompts(
+  keys: PromptKey[],
+  context: CallContext,
+  locale: Locale,
+  catalogues: Catalogues = CATALOGUES,
+): RenderedPrompt[] {
+  return keys.map((key) => renderPrompt(key, context.customer, locale, catalogues));
 }
 
-export function buildView(source: ViewSource, allowedEvents: CallEventType[]): CallView {
+export function buildView(source: ViewSource, allowedEvents: CallEventType[], catalogues: Catalogues): CallView {
   const context = contextOf(source.snapshot);
   return {
     callId: source.callId,
@@ -44,7 +70,7 @@ export function buildView(source: ViewSource, allowedEvents: CallEventType[]): C
     state: pathsOfValue(source.snapshot.value),
     version: source.version,
     customer: context.customer,
-    prompts: renderPrompts(source.prompts, context, source.locale),
+    prompts: renderPrompts(source.prompts, context, source.locale, catalogues),
     allowedEvents,
     counters: {
       repeats: context.repeats,
@@ -56,5 +82,26 @@ export function buildView(source: ViewSource, allowedEvents: CallEventType[]): C
     endReason: context.endReason,
     locale: source.locale,
     skippedFields: context.skippedFields,
+    operatorId: source.operatorId,
+    scriptVersion: source.scriptVersion,
+  };
+}
+
+/** The call as it stood after a history entry: the view a stream sends for that version. */
+export function viewAt(entry: HistoryEntry, call: CallRecord, allowedEvents: CallEventType[], catalogues: Catalogues) {
+  return buildView({ ...call, ...entry, version: entry.seq, locale: call.locale }, allowedEvents, catalogues);
+}
+
+export function historyItem(entry: HistoryEntry, locale: Locale, catalogues: Catalogues): HistoryItem {
+  return {
+    seq: entry.seq,
+    id: entry.eventId,
+    type: entry.type,
+    data: entry.data,
+    source: entry.source,
+    at: new Date(entry.at).toISOString(),
+    state: pathsOfValue(entry.snapshot.value),
+    prompts: renderPrompts(entry.prompts, contextOf(entry.snapshot), locale, catalogues),
+    actions: entry.actions,
   };
 }

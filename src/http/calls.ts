@@ -59,13 +59,14 @@ const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { role: 'operator' },
       schema: {
         summary: 'List calls',
+        description: "By id; `status` and `operatorId` filter, `cursor` is the previous page's `nextCursor`.",
         querystring: ListQuery,
         response: { 200: CallList, ...problems(400, 401) },
       },
     },
     async (request) => {
-      const { status, limit = 50, cursor } = request.query;
-      return app.calls.list({ status, limit, cursor });
+      const { status, operatorId, limit = 50, cursor } = request.query;
+      return app.calls.list({ status, operatorId, limit, cursor });
     },
   );
 

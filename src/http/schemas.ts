@@ -1,15 +1,10 @@
 /** TypeBox schemas for every route, built from the machine's event vocabulary. */
 import { type TSchema, Type } from '@sinclair/typebox';
 import { CALL_EVENT_TYPES, type DataField, EVENT_DATA } from '../../machines/call.events.js';
-import { LOCALES } from '../../machines/catalogue.js';
+import { CallView, Customer, HistoryItem, Locale, StatePath } from '../calls/view.schema.js';
+import { StringEnum, TEXT_PATTERN } from '../schema-types.js';
 
-/** A string enum as one `enum` keyword: a wrong value gets one error listing the allowed ones. */
-export function StringEnum<T extends string>(values: readonly T[], options: Record<string, unknown> = {}) {
-  return Type.Unsafe<T>({ type: 'string', enum: [...values], ...options });
-}
-
-/** Text fields: no control characters and no lone surrogates (neither store can keep them faithfully). */
-export const TEXT_PATTERN = '^[^\\p{Cc}\\p{Cs}]*$';
+export { StringEnum, TEXT_PATTERN } from '../schema-types.js';
 
 export const CALL_ID_PATTERN = '^[A-Za-z0-9._:-]{1,128}$';
 
@@ -23,18 +18,22 @@ export const CallId = Type.String({
 
 export const CallIdParams = Type.Object({ callId: CallId });
 
-export const Customer = Type.Object(
-  {
-    firstName: Type.String({ minLength: 1, maxLength: 100, pattern: TEXT_PATTERN }),
-    patronymic: Type.Optional(Type.String({ minLength: 1, maxLength: 100, pattern: TEXT_PATTERN })),
-  },
-  { additionalProperties: false },
-);
+export { Customer, Locale } from '../calls/view.schema.js';
 
-export const Locale = StringEnum(LOCALES);
+export const OperatorId = Type.String({
+  pattern: CALL_ID_PATTERN,
+  minLength: 1,
+  maxLength: 128,
+  description: 'The operator handling the call (same characters as callId)',
+});
 
 export const CreateCallBody = Type.Object(
-  { callId: CallId, customer: Type.Optional(Customer), locale: Type.Optional(Locale) },
+  {
+    callId: CallId,
+    customer: Type.Optional(Customer),
+    locale: Type.Optional(Locale),
+    operatorId: Type.Optional(OperatorId),
+  },
   { additionalProperties: false },
 );
 
@@ -92,39 +91,7 @@ export const EventBody = Type.Object(
   { additionalProperties: false },
 );
 
-const Prompt = Type.Object({
-  key: Type.String(),
-  text: Type.String(),
-  instruction: Type.Union([Type.String(), Type.Null()]),
-});
-
-const StatePath = Type.Union([Type.String(), Type.Array(Type.String())], {
-  description: 'Dotted path of the active state; one per region where regions run in parallel',
-});
-
-export const CallView = Type.Object(
-  {
-    callId: Type.String(),
-    status: StringEnum(['active', 'ended'] as const),
-    state: StatePath,
-    version: Type.Integer(),
-    customer: Type.Union([Customer, Type.Null()]),
-    prompts: Type.Array(Prompt),
-    allowedEvents: Type.Array(Type.String()),
-    counters: Type.Object({
-      repeats: Type.Integer(),
-      connectionAttempts: Type.Integer(),
-      warnings: Type.Integer(),
-    }),
-    timers: Type.Array(Type.Object({ name: Type.String(), dueAt: Type.String({ format: 'date-time' }) })),
-    actions: Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true })),
-    endReason: Type.Union([Type.String(), Type.Null()]),
-    locale: Locale,
-    skippedFields: Type.Array(Type.String()),
-    replayed: Type.Optional(Type.Boolean()),
-  },
-  { title: 'CallView' },
-);
+export { CallView, HistoryItem, StatePath } from '../calls/view.schema.js';
 
 export const CallList = Type.Object({
   calls: Type.Array(CallView),
@@ -136,26 +103,12 @@ export const ListQuery = Type.Object(
     status: Type.Optional(StringEnum(['active', 'ended'] as const)),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
     cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    operatorId: Type.Optional(OperatorId),
   },
   { additionalProperties: false },
 );
 
-export const HistoryResponse = Type.Object({
-  callId: Type.String(),
-  events: Type.Array(
-    Type.Object({
-      seq: Type.Integer(),
-      id: Type.Union([Type.String(), Type.Null()]),
-      type: Type.String(),
-      data: Type.Object({}, { additionalProperties: true }),
-      source: Type.Union([Type.Literal('api'), Type.Literal('timer')]),
-      at: Type.String({ format: 'date-time' }),
-      state: StatePath,
-      prompts: Type.Array(Prompt),
-      actions: Type.Array(Type.Object({ type: Type.String() }, { additionalProperties: true })),
-    }),
-  ),
-});
+export const HistoryResponse = Type.Object({ callId: Type.String(), events: Type.Array(HistoryItem) });
 
 export const Problem = Type.Object(
   {

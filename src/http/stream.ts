@@ -2,9 +2,11 @@
  * GET /v1/calls/:callId/stream: Server-Sent Events. The current view on connect (or, with
  * Last-Event-ID: N, every change after version N), then one `call` event per change.
  */
+
+import type { ServerResponse } from 'node:http';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { CallView } from '../calls/view.js';
+import { recordRequest } from '../plugins/request-log.js';
 import { CallIdParams, problems } from './schemas.js';
 
 const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -43,78 +45,50 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
       });
       raw.write('retry: 2000\n\n');
 
-      let lastSent = lastEventId === undefined ? -1 : Number(lastEventId);
-      const send = (view: CallView) => {
-        if (view.version <= lastSent || closed) return;
-        lastSent = view.version;
-        raw.write(`id: ${view.version}\nevent: call\ndata: ${JSON.stringify(view)}\n\n`);
-      };
-      // With several processes on one database, another process's change arrives by notification:
-      // possibly after a later change made here, or (while the listener reconnects) not at all.
-      // Before a view that skips versions, the missing ones are read from the history.
-      let queued: CallView[] = [];
-      let draining = true; // until the catch-up below has been sent
-      const drain = async () => {
-        draining = true;
-        try {
-          while (queued.length > 0 && !closed) {
-            const views = queued.sort((a, b) => a.version - b.version);
-            queued = [];
-            for (const view of views) {
-              if (lastSent >= 0 && view.version > lastSent + 1) {
-                for (const missing of await app.calls.viewsAfter(callId, lastSent)) send(missing);
-              }
-              send(view);
-            }
-          }
-        } catch (error) {
-          request.log.warn({ err: error }, 'stream gap fill failed');
-        } finally {
-          draining = false;
-        }
-      };
-      // Subscribe before reading, so nothing committed in between is missed; versions dedupe.
-      const unsubscribe = app.calls.bus.subscribe(callId, (view) => {
-        queued.push(view);
-        if (!draining) void drain();
-      });
       const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), app.config.keepAliveMs);
       const openedAt = performance.now();
-      let closed = false;
+      const ended = new AbortController();
       const close = () => {
         // Called by the client's disconnect and by shutdown: only the first counts.
-        if (closed) return;
-        closed = true;
+        if (ended.signal.aborted) return;
+        ended.abort();
         clearInterval(keepAlive);
-        unsubscribe();
         open.delete(close);
         raw.end();
-        // A hijacked reply skips onResponse, so the stream's one request line (SPEC §4: info
-        // logs one line per request) and its count are written here, when it ends.
-        app.metrics.httpRequests.inc(request.method, request.routeOptions.url ?? 'unmatched', 200);
-        request.log.info(
-          {
-            method: request.method,
-            // EventSource clients pass the token in the query: keep it out of the log.
-            url: request.url.replace(/([?&]access_token=)[^&]*/, '$1[redacted]'),
-            status: 200,
-            ms: Math.round((performance.now() - openedAt) * 10) / 10,
-          },
-          'request',
-        );
+        recordRequest(request, 200, performance.now() - openedAt);
       };
       open.add(close);
       request.raw.on('close', close);
 
+      const after = lastEventId === undefined ? null : Number(lastEventId);
       try {
-        if (lastEventId === undefined) send(await app.calls.getView(callId));
-        else for (const view of await app.calls.viewsAfter(callId, lastSent)) send(view);
+        for await (const message of app.calls.stream(callId, after, ended.signal)) {
+          if (ended.signal.aborted) break;
+          const frame =
+            'view' in message
+              ? `id: ${message.view.version}\nevent: call\ndata: ${JSON.stringify(message.view)}\n\n`
+              : `event: ${message.event}\ndata: ${JSON.stringify(message.data)}\n\n`;
+          // Backpressure: a slow client is not sent more until it has taken this.
+          if (!raw.write(frame)) await waitForDrain(raw, ended.signal);
+        }
       } catch (error) {
-        request.log.warn({ err: error }, 'stream catch-up failed');
+        request.log.warn({ err: error }, 'stream failed');
+        close();
       }
-      await drain();
     },
   );
 };
 
 export default streamRoutes;
+
+function waitForDrain(raw: ServerResponse, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      raw.off('drain', done);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    raw.once('drain', done);
+    signal.addEventListener('abort', done);
+  });
+}

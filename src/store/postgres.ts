@@ -8,7 +8,18 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
 import { asParsed, toCall, toHistory, toTimer } from './rows.js';
-import type { CallStatus, CallStore, Change, CommitOutcome, ListQuery, RemoteHandlers } from './types.js';
+import type {
+  CallStatus,
+  CallStore,
+  Change,
+  CommitOutcome,
+  JobRow,
+  ListQuery,
+  RemoteHandlers,
+  Row,
+  Statement,
+  TransactionResult,
+} from './types.js';
 
 /** Channel of committed changes; payload `"<callId> <version>"` (a call id has no spaces). */
 export const CHANGE_CHANNEL = 'callflow_change';
@@ -31,18 +42,25 @@ const SQL = {
   // graphile-worker / pg-boss: claim due rows nobody holds, skipping rows another node is
   // claiming right now, and lease them; a claimer that dies lets its lease run out.
   claimDue: `WITH due AS (
-      SELECT call_id, timer_id FROM timers
+      SELECT call_id, timer_id FROM jobs
       WHERE due_at <= $1 AND locked_until <= $1
       ORDER BY due_at
       LIMIT $2
       FOR UPDATE SKIP LOCKED
     )
-    UPDATE timers t SET locked_until = $3
+    UPDATE jobs t SET locked_until = $3
     FROM due WHERE t.call_id = due.call_id AND t.timer_id = due.timer_id
     RETURNING t.call_id, t.timer_id, t.name, t.due_at, t.event`,
   // The earliest moment any row can be claimed: its due time, or the end of its lease.
-  nextDue: `SELECT GREATEST(due_at, locked_until) AS due FROM timers
+  nextDue: `SELECT GREATEST(due_at, locked_until) AS due FROM jobs
     ORDER BY GREATEST(due_at, locked_until) LIMIT 1`,
+  scheduleReplace: `INSERT INTO jobs (call_id, timer_id, name, due_at, event, locked_until) VALUES ($1, $2, $3, $4, $5::json, 0)
+    ON CONFLICT (call_id, timer_id) DO UPDATE SET name = excluded.name, due_at = excluded.due_at,
+      event = excluded.event, locked_until = 0`,
+  scheduleKeep: `INSERT INTO jobs (call_id, timer_id, name, due_at, event, locked_until) VALUES ($1, $2, $3, $4, $5::json, 0)
+    ON CONFLICT (call_id, timer_id) DO NOTHING`,
+  finishJob: 'DELETE FROM jobs WHERE call_id = $1 AND timer_id = $2 AND due_at = $3',
+  retryJob: 'UPDATE jobs SET due_at = $4, locked_until = 0 WHERE call_id = $1 AND timer_id = $2 AND due_at = $3',
   count: 'SELECT count(*) AS n FROM calls WHERE status = $1',
 } as const;
 
@@ -101,16 +119,62 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     // Calls in a fixed order, so two nodes' batches over the same calls never wait on each
     // other in a cycle (the per-call queue already keeps one change per call in a batch).
     const order = changes.map((_, i) => i).sort((a, b) => compare(changes[a]!.call.callId, changes[b]!.call.callId));
-    const { rows } = await pool.query({
+    const query = {
       name: 'cf_commit',
       text: SQL.commit,
       values: [JSON.stringify(order.map((i) => changeRow(changes[i]!)))],
-    });
-    const written = rows[0]?.outcomes as boolean[] | undefined;
-    if (written?.length !== changes.length) throw new Error('callflow_commit: wrong number of outcomes');
-    const outcomes: CommitOutcome[] = changes.map(() => 'conflict');
-    for (const [k, i] of order.entries()) outcomes[i] = written[k] ? 'ok' : 'conflict';
-    return outcomes;
+    };
+    const outcomesOf = (rows: Row[]): CommitOutcome[] => {
+      const written = rows[0]?.outcomes as boolean[] | undefined;
+      if (written?.length !== changes.length) throw new Error('callflow_commit: wrong number of outcomes');
+      const outcomes: CommitOutcome[] = changes.map(() => 'conflict');
+      for (const [k, i] of order.entries()) outcomes[i] = written[k] ? 'ok' : 'conflict';
+      return outcomes;
+    };
+    // The usual batch is one statement, its own transaction. Other capabilities' rows (outbox
+    // messages, escalations) join it in one explicit transaction, for the changes that stood.
+    if (!changes.some((change) => change.sideWrites?.length)) return outcomesOf((await pool.query(query)).rows);
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const outcomes = outcomesOf((await client.query(query)).rows);
+      for (const [i, change] of changes.entries()) {
+        if (outcomes[i] !== 'ok') continue;
+        for (const statement of change.sideWrites ?? [])
+          await client.query(numbered(statement.sql), [...(statement.params ?? [])]);
+      }
+      await client.query('COMMIT');
+      return outcomes;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  async function transaction(statements: Statement[]): Promise<TransactionResult> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const results: { changes: number; rows: Row[] }[] = [];
+      for (const [i, statement] of statements.entries()) {
+        const result = await client.query(numbered(statement.sql), [...(statement.params ?? [])]);
+        const changes = result.rowCount ?? result.rows.length;
+        if (statement.expectChanges !== undefined && changes !== statement.expectChanges) {
+          await client.query('ROLLBACK');
+          return { ok: false, failedAt: i };
+        }
+        results.push({ changes, rows: result.rows });
+      }
+      await client.query('COMMIT');
+      return { ok: true, results };
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async function startListener(handlers: RemoteHandlers): Promise<void> {
@@ -188,6 +252,10 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
         params.push(query.status);
         where.push(`status = $${params.length}`);
       }
+      if (query.operatorId) {
+        params.push(query.operatorId);
+        where.push(`operator_id = $${params.length}`);
+      }
       if (query.cursor) {
         params.push(query.cursor);
         where.push(`call_id > $${params.length}`);
@@ -227,6 +295,36 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       const { rows } = await pool.query({ name: 'cf_count', text: SQL.count, values: [status] });
       return rows[0].n as number;
     },
+    async scheduleJob(job, mode) {
+      await pool.query({
+        name: `cf_schedule_${mode}`,
+        text: mode === 'replace' ? SQL.scheduleReplace : SQL.scheduleKeep,
+        values: [job.callId, job.timerId, job.name, job.dueAt, JSON.stringify(job.event)],
+      });
+      // Other nodes' workers sleep until their earliest known job: wake them for this one.
+      await pool.query('SELECT pg_notify($1, $2)', [TIMER_CHANNEL, String(job.dueAt)]);
+    },
+    async finishJob(job) {
+      const { rowCount } = await pool.query({
+        name: 'cf_finish_job',
+        text: SQL.finishJob,
+        values: [job.callId, job.timerId, job.dueAt],
+      });
+      return rowCount === 1;
+    },
+    async retryJob(job, dueAt) {
+      const { rowCount } = await pool.query({
+        name: 'cf_retry_job',
+        text: SQL.retryJob,
+        values: [job.callId, job.timerId, job.dueAt, dueAt],
+      });
+      if (rowCount === 1) await pool.query('SELECT pg_notify($1, $2)', [TIMER_CHANNEL, String(dueAt)]);
+      return rowCount === 1;
+    },
+    async query(sql, params = []) {
+      return (await pool.query(numbered(sql), [...params])).rows;
+    },
+    transaction,
     async ping() {
       await pool.query('SELECT 1');
     },
@@ -263,6 +361,9 @@ function changeRow(change: Change): Record<string, unknown> {
     create_fingerprint: call.createFingerprint,
     created_at: call.createdAt,
     updated_at: call.updatedAt,
+    operator_id: call.operatorId,
+    script_version: call.scriptVersion,
+    ensure_jobs: change.ensureJobs?.length ? change.ensureJobs.map(jobRow) : null,
   };
   if (change.kind === 'create') return row;
   const h = change.history;
@@ -283,14 +384,18 @@ function changeRow(change: Change): Record<string, unknown> {
     h_actions: h.actions === call.actions ? null : text(h.actions),
     h_timers: h.timers === call.timers ? null : text(h.timers),
     cancel_timers: change.cancelTimers,
-    arm_timers: change.armTimers.map((t) => ({
-      call_id: t.callId,
-      timer_id: t.timerId,
-      name: t.name,
-      due_at: t.dueAt,
-      event: text(t.event),
-    })),
+    arm_timers: change.armTimers.map(jobRow),
   });
+}
+
+function jobRow(t: JobRow): Record<string, unknown> {
+  return { call_id: t.callId, timer_id: t.timerId, name: t.name, due_at: t.dueAt, event: text(t.event) };
+}
+
+/** `?` placeholders (the portable form capabilities write) as PostgreSQL's `$1, $2, …`. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
 }
 
 /** Numbered migrations (src/store/migrations/postgres/NNNN_name.sql), each in its own

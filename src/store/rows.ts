@@ -23,6 +23,8 @@ export function toCall(row: Row, json: Json): CallRecord {
     createFingerprint: row.create_fingerprint as string,
     createdAt: row.created_at as number,
     updatedAt: row.updated_at as number,
+    operatorId: (row.operator_id as string | null) ?? null,
+    scriptVersion: (row.script_version as number | undefined) ?? 1,
   };
 }
 

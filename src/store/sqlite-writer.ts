@@ -11,15 +11,15 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { Row } from './rows.js';
-import { prepareWrites, type WriteOp } from './sqlite-writes.js';
+import { prepareWrites, type WriteCall, type WriteOp, type Writes } from './sqlite-writes.js';
 import type { CommitOutcome } from './types.js';
 
 export interface Writer {
   /** Batches that may be in flight at once: a thread queues the next while it commits one. */
   readonly concurrency: number;
   commit(ops: WriteOp[]): Promise<CommitOutcome[]>;
-  claimDue(now: number, limit: number, leaseMs: number): Promise<Row[]>;
+  /** Any other write, by name (jobs, capabilities' transactions). */
+  call<C extends WriteCall>(call: C): Promise<ReturnType<Writes[C['method']]>>;
   /** Throws when the writer can no longer write (its thread died): the store is not ready. */
   check(): void;
   close(): Promise<void>;
@@ -32,17 +32,20 @@ export function inThreadWriter(db: Database.Database): Writer {
     async commit(ops) {
       return writes.commit(ops);
     },
-    async claimDue(now, limit, leaseMs) {
-      return writes.claimDue(now, limit, leaseMs);
+    async call(call) {
+      return invoke(writes, call) as never;
     },
     check() {},
     async close() {},
   };
 }
 
-export type WriterRequest =
-  | { id: number; op: 'commit'; ops: WriteOp[] }
-  | { id: number; op: 'claimDue'; now: number; limit: number; leaseMs: number };
+/** Runs one named write (the same dispatch in-thread and on the writer thread). */
+export function invoke(writes: Writes, call: WriteCall): unknown {
+  return (writes[call.method] as (...args: unknown[]) => unknown)(...call.args);
+}
+
+export type WriterRequest = { id: number; op: 'commit'; ops: WriteOp[] } | { id: number; op: 'call'; call: WriteCall };
 
 export type WriterReply =
   | { id: number; ok: true; result: unknown }
@@ -109,8 +112,8 @@ export class WriterThread implements Writer {
     return this.request<CommitOutcome[]>({ op: 'commit', ops });
   }
 
-  claimDue(now: number, limit: number, leaseMs: number): Promise<Row[]> {
-    return this.request<Row[]>({ op: 'claimDue', now, limit, leaseMs });
+  call<C extends WriteCall>(call: C): Promise<ReturnType<Writes[C['method']]>> {
+    return this.request({ op: 'call', call });
   }
 
   check(): void {

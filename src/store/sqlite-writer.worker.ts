@@ -4,7 +4,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import type { WriterReply, WriterRequest, WriterThreadOptions } from './sqlite-writer.js';
+import { invoke, type WriterReply, type WriterRequest, type WriterThreadOptions } from './sqlite-writer.js';
 import { configureConnection, prepareWrites } from './sqlite-writes.js';
 
 const options = workerData as WriterThreadOptions;
@@ -34,10 +34,7 @@ port.on('message', (request: WriterRequest | { op: 'close' }) => {
     return;
   }
   try {
-    const result =
-      request.op === 'commit'
-        ? writes.commit(request.ops)
-        : writes.claimDue(request.now, request.limit, request.leaseMs);
+    const result = request.op === 'commit' ? writes.commit(request.ops) : invoke(writes, request.call);
     reply({ id: request.id, ok: true, result });
   } catch (error) {
     const { name, message, code } = error as Error & { code?: string };

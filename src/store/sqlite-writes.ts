@@ -6,7 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Row } from './rows.js';
-import type { CallRecord, Change, CommitOutcome } from './types.js';
+import type { CallRecord, Change, CommitOutcome, JobRow, Statement, TransactionResult } from './types.js';
 
 type CallRow = [
   callId: string,
@@ -20,6 +20,8 @@ type CallRow = [
   createFingerprint: string,
   createdAt: number,
   updatedAt: number,
+  operatorId: string | null,
+  scriptVersion: number,
 ];
 
 type HistoryRow = [
@@ -39,9 +41,15 @@ type StateColumns = [snapshot: string, prompts: string, actions: string, timers:
 
 type TimerArm = [callId: string, timerId: string, name: string, dueAt: number, event: string];
 
+/** Rows a change writes besides its call's own: jobs to schedule if absent, other capabilities' statements. */
+interface SideRows {
+  ensure: TimerArm[];
+  side: Statement[];
+}
+
 export type WriteOp =
-  | { kind: 'create'; call: CallRow }
-  | {
+  | ({ kind: 'create'; call: CallRow } & SideRows)
+  | ({
       kind: 'event';
       call: CallRow;
       expectedVersion: number;
@@ -51,12 +59,16 @@ export type WriteOp =
       arm: TimerArm[];
       cancel: string[];
       fired: [timerId: string, dueAt: number] | null;
-    };
+    } & SideRows);
 
 /** A change as the rows it writes (JSON serialised once; a history row refers to its call row's). */
 export function toWriteOp(change: Change): WriteOp {
   const call = callRow(change.call);
-  if (change.kind === 'create') return { kind: 'create', call };
+  const sideRows: SideRows = {
+    ensure: (change.ensureJobs ?? []).map(jobArm),
+    side: change.sideWrites ?? [],
+  };
+  if (change.kind === 'create') return { kind: 'create', call, ...sideRows };
   const h = change.history;
   const sameState =
     h.snapshot === change.call.snapshot &&
@@ -71,10 +83,15 @@ export function toWriteOp(change: Change): WriteOp {
     historyState: sameState
       ? null
       : [JSON.stringify(h.snapshot), JSON.stringify(h.prompts), JSON.stringify(h.actions), JSON.stringify(h.timers)],
-    arm: change.armTimers.map((t) => [t.callId, t.timerId, t.name, t.dueAt, JSON.stringify(t.event)]),
+    arm: change.armTimers.map(jobArm),
     cancel: change.cancelTimers,
     fired: change.firedTimer ? [change.firedTimer.timerId, change.firedTimer.dueAt] : null,
+    ...sideRows,
   };
+}
+
+function jobArm(t: JobRow): TimerArm {
+  return [t.callId, t.timerId, t.name, t.dueAt, JSON.stringify(t.event)];
 }
 
 function callRow(call: CallRecord): CallRow {
@@ -90,23 +107,41 @@ function callRow(call: CallRecord): CallRow {
     call.createFingerprint,
     call.createdAt,
     call.updatedAt,
+    call.operatorId,
+    call.scriptVersion,
   ];
 }
 
 export interface Writes {
   commit(ops: WriteOp[]): CommitOutcome[];
-  /** Claims due timers for `leaseMs`; rows as stored (see rows.ts toTimer). */
+  /** Claims due jobs for `leaseMs`; rows as stored (see rows.ts toTimer). */
   claimDue(now: number, limit: number, leaseMs: number): Row[];
+  scheduleJob(job: TimerArm, mode: 'replace' | 'keep'): void;
+  finishJob(callId: string, key: string, dueAt: number): boolean;
+  retryJob(callId: string, key: string, dueAt: number, nextDueAt: number): boolean;
+  transaction(statements: Statement[]): TransactionResult;
 }
+
+/** The Writes methods other than commit, callable by name across the writer thread. */
+export type WriteCall = {
+  [K in Exclude<keyof Writes, 'commit'>]: { method: K; args: Parameters<Writes[K]> };
+}[Exclude<keyof Writes, 'commit'>];
 
 /** Raised inside a change's savepoint to roll just that change back. */
 class ChangeConflict extends Error {}
 
+/** Raised to roll a capability's transaction back when a statement changed other than expected. */
+class StatementExpectation extends Error {
+  constructor(readonly failedAt: number) {
+    super(`statement ${failedAt} changed an unexpected number of rows`);
+  }
+}
+
 export function prepareWrites(db: Database.Database): Writes {
   const sql = {
     insertCall: db.prepare(
-      `INSERT INTO calls (call_id, status, version, locale, snapshot, prompts, actions, timers, create_fingerprint, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO calls (call_id, status, version, locale, snapshot, prompts, actions, timers, create_fingerprint, created_at, updated_at, operator_id, script_version)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (call_id) DO NOTHING`,
     ),
     // Status apart: setting it, even to the same value, rewrites its index entry (a page of
@@ -121,23 +156,54 @@ export function prepareWrites(db: Database.Database): Writes {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     ),
-    deleteFiredTimer: db.prepare('DELETE FROM timers WHERE call_id = ? AND timer_id = ? AND due_at = ?'),
-    deleteTimer: db.prepare('DELETE FROM timers WHERE call_id = ? AND timer_id = ?'),
+    deleteFiredTimer: db.prepare('DELETE FROM jobs WHERE call_id = ? AND timer_id = ? AND due_at = ?'),
+    deleteTimer: db.prepare('DELETE FROM jobs WHERE call_id = ? AND timer_id = ?'),
     upsertTimer: db.prepare(
-      `INSERT INTO timers (call_id, timer_id, name, due_at, event, locked_until) VALUES (?, ?, ?, ?, ?, 0)
+      `INSERT INTO jobs (call_id, timer_id, name, due_at, event, locked_until) VALUES (?, ?, ?, ?, ?, 0)
        ON CONFLICT (call_id, timer_id) DO UPDATE SET name = excluded.name, due_at = excluded.due_at,
          event = excluded.event, locked_until = 0`,
     ),
+    ensureJob: db.prepare(
+      `INSERT INTO jobs (call_id, timer_id, name, due_at, event, locked_until) VALUES (?, ?, ?, ?, ?, 0)
+       ON CONFLICT (call_id, timer_id) DO NOTHING`,
+    ),
+    retryJob: db.prepare(
+      'UPDATE jobs SET due_at = ?, locked_until = 0 WHERE call_id = ? AND timer_id = ? AND due_at = ?',
+    ),
     claimDue: db.prepare(
-      `UPDATE timers SET locked_until = @leaseUntil
-       WHERE rowid IN (SELECT rowid FROM timers WHERE due_at <= @now AND locked_until <= @now ORDER BY due_at LIMIT @limit)
+      `UPDATE jobs SET locked_until = @leaseUntil
+       WHERE rowid IN (SELECT rowid FROM jobs WHERE due_at <= @now AND locked_until <= @now ORDER BY due_at LIMIT @limit)
        RETURNING call_id, timer_id, name, due_at, event`,
     ),
   };
+  // Other capabilities' statements, prepared once per text.
+  const prepared = new Map<string, Database.Statement>();
+  const statement = (sql: string) => {
+    let stmt = prepared.get(sql);
+    if (!stmt) {
+      stmt = db.prepare(sql);
+      prepared.set(sql, stmt);
+    }
+    return stmt;
+  };
+  const runStatement = (s: Statement) => {
+    const stmt = statement(s.sql);
+    const params = (s.params ?? []) as unknown[];
+    if (stmt.reader) {
+      const rows = stmt.all(...params) as Row[];
+      return { changes: rows.length, rows };
+    }
+    return { changes: stmt.run(...params).changes, rows: [] as Row[] };
+  };
+  function writeSide(op: SideRows): void {
+    for (const arm of op.ensure) sql.ensureJob.run(arm);
+    for (const s of op.side) runStatement(s);
+  }
 
   function write(op: WriteOp): void {
     if (op.kind === 'create') {
       if (sql.insertCall.run(op.call).changes !== 1) throw new ChangeConflict();
+      writeSide(op);
       return;
     }
     const callId = op.call[0];
@@ -161,6 +227,7 @@ export function prepareWrites(db: Database.Database): Writes {
     if (sql.insertHistory.run(...op.history, ...state).changes !== 1) throw new ChangeConflict();
     for (const timerId of op.cancel) sql.deleteTimer.run(callId, timerId);
     for (const arm of op.arm) sql.upsertTimer.run(arm);
+    writeSide(op);
   }
 
   // Fast path: the whole batch in one transaction. Conflicts are rare on a private store (the
@@ -170,6 +237,18 @@ export function prepareWrites(db: Database.Database): Writes {
     for (const op of ops) write(op);
   });
   const writeOne = db.transaction(write);
+  const runTransaction = db.transaction((statements: Statement[]): TransactionResult => {
+    const results: { changes: number; rows: Row[] }[] = [];
+    for (const [i, s] of statements.entries()) {
+      const result = runStatement(s);
+      if (s.expectChanges !== undefined && result.changes !== s.expectChanges) {
+        // Thrown to roll the transaction back; caught below by the caller of transaction().
+        throw new StatementExpectation(i);
+      }
+      results.push(result);
+    }
+    return { ok: true, results };
+  });
   const writeEach = db.transaction((ops: WriteOp[]): CommitOutcome[] =>
     ops.map((op) => {
       try {
@@ -195,6 +274,23 @@ export function prepareWrites(db: Database.Database): Writes {
     },
     claimDue(now, limit, leaseMs) {
       return sql.claimDue.all({ now, limit, leaseUntil: now + leaseMs }) as Row[];
+    },
+    scheduleJob(job, mode) {
+      (mode === 'replace' ? sql.upsertTimer : sql.ensureJob).run(job);
+    },
+    finishJob(callId, key, dueAt) {
+      return sql.deleteFiredTimer.run(callId, key, dueAt).changes === 1;
+    },
+    retryJob(callId, key, dueAt, nextDueAt) {
+      return sql.retryJob.run(nextDueAt, callId, key, dueAt).changes === 1;
+    },
+    transaction(statements) {
+      try {
+        return runTransaction.immediate(statements);
+      } catch (error) {
+        if (error instanceof StatementExpectation) return { ok: false, failedAt: error.failedAt };
+        throw error;
+      }
     },
   };
 }

@@ -57,6 +57,16 @@ const MIGRATIONS: string[] = [
   // The worker asks for the next due time after every wake: served by this index instead of
   // a scan of every pending timer (1-2 ms at 10,000 timers on hold).
   'CREATE INDEX timers_by_lease_due ON timers (locked_until, due_at);',
+  // The timers table holds every durable job now (src/jobs/); calls learn their operator
+  // (SPEC §8) and the script version they started with (SPEC §11).
+  `ALTER TABLE timers RENAME TO jobs;
+   DROP INDEX timers_by_due;
+   DROP INDEX timers_by_lease_due;
+   CREATE INDEX jobs_by_lease_due ON jobs (locked_until, due_at);
+   CREATE INDEX jobs_by_due ON jobs (due_at);
+   ALTER TABLE calls ADD COLUMN operator_id TEXT;
+   ALTER TABLE calls ADD COLUMN script_version INTEGER NOT NULL DEFAULT 1;
+   CREATE INDEX calls_by_operator ON calls (operator_id, call_id) WHERE operator_id IS NOT NULL;`,
 ];
 
 export interface SqliteOptions {
@@ -74,7 +84,7 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
   if (checkpointer) db.pragma('wal_autocheckpoint = 0');
   migrate(db);
   // One process owns a SQLite file: claims left by a previous (crashed) process are void.
-  db.prepare('UPDATE timers SET locked_until = 0 WHERE locked_until <> 0').run();
+  db.prepare('UPDATE jobs SET locked_until = 0 WHERE locked_until <> 0').run();
   let writer: Writer;
   try {
     writer = inMemory ? inThreadWriter(db) : await startWriterThread({ location, synchronous });
@@ -96,10 +106,20 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
     // Unclaimed rows by due time; claimed ones come back when their lease ends.
     nextDue: db.prepare(
       `SELECT MIN(due) AS due FROM (
-         SELECT MIN(due_at) AS due FROM timers WHERE locked_until = 0
-         UNION ALL SELECT MIN(locked_until) FROM timers WHERE locked_until > 0)`,
+         SELECT MIN(due_at) AS due FROM jobs WHERE locked_until = 0
+         UNION ALL SELECT MIN(locked_until) FROM jobs WHERE locked_until > 0)`,
     ),
     count: db.prepare('SELECT COUNT(*) AS n FROM calls WHERE status = ?'),
+  };
+
+  const reads = new Map<string, Database.Statement>();
+  const readStatement = (text: string) => {
+    let stmt = reads.get(text);
+    if (!stmt) {
+      stmt = db.prepare(text);
+      reads.set(text, stmt);
+    }
+    return stmt;
   };
 
   return {
@@ -122,6 +142,10 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
         where.push('status = ?');
         params.push(query.status);
       }
+      if (query.operatorId) {
+        where.push('operator_id = ?');
+        params.push(query.operatorId);
+      }
       if (query.cursor) {
         where.push('call_id > ?');
         params.push(query.cursor);
@@ -142,8 +166,26 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
       return row ? toHistory(row, parseJson) : null;
     },
     async claimDueTimers(now, limit, leaseMs) {
-      const rows = await writer.claimDue(now, limit, leaseMs);
+      const rows = await writer.call({ method: 'claimDue', args: [now, limit, leaseMs] });
       return rows.map((row) => toTimer(row, parseJson)).sort((a, b) => a.dueAt - b.dueAt);
+    },
+    async scheduleJob(job, mode) {
+      await writer.call({
+        method: 'scheduleJob',
+        args: [[job.callId, job.timerId, job.name, job.dueAt, JSON.stringify(job.event)], mode],
+      });
+    },
+    async finishJob(job) {
+      return writer.call({ method: 'finishJob', args: [job.callId, job.timerId, job.dueAt] });
+    },
+    async retryJob(job, dueAt) {
+      return writer.call({ method: 'retryJob', args: [job.callId, job.timerId, job.dueAt, dueAt] });
+    },
+    async query(text, params = []) {
+      return readStatement(text).all(...params) as Row[];
+    },
+    async transaction(statements) {
+      return writer.call({ method: 'transaction', args: [statements] });
     },
     async nextTimerDue() {
       const row = sql.nextDue.get() as { due: number | null };

@@ -7,16 +7,44 @@ import type { Effect, PersistedCall } from '../../machines/call.runtime.js';
 import type { Locale } from '../../machines/catalogue.js';
 
 export type CallStatus = 'active' | 'ended';
-export type EventSource = 'api' | 'timer';
+export type EventSource = 'api' | 'timer' | 'transcript';
 
-/** A pending delayed event of a call (the hold check). `dueAt` is epoch milliseconds. */
+/**
+ * A durable job (src/jobs/): a row due at `dueAt` (epoch ms), claimed with a lease and run by
+ * the job worker. `name` is its task: a call's delayed machine event (the hold check) has the
+ * timer's name and is fired through the event path; other tasks (webhook deliveries, idle
+ * calls, retention) name their handler. `(callId, timerId)` is the job's key, so arming the
+ * same key again is a reschedule; jobs that belong to no call use callId "".
+ */
 export interface TimerRow {
   callId: string;
   timerId: string;
   name: string;
   dueAt: number;
-  event: { type: string };
+  event: { type: string } & Record<string, unknown>;
 }
+
+/** A job of any task: the same row. */
+export type JobRow = TimerRow;
+
+/**
+ * One SQL statement for a capability's own tables, with `?` placeholders (the PostgreSQL store
+ * numbers them). Portable SQL only: both stores run the same text.
+ */
+export interface Statement {
+  sql: string;
+  params?: readonly SqlValue[];
+  /** The whole transaction is rolled back (outcome `conflict`) unless exactly this many rows changed. */
+  expectChanges?: number;
+}
+
+export type SqlValue = string | number | null;
+
+export type TransactionResult =
+  | { ok: true; results: { changes: number; rows: Row[] }[] }
+  | { ok: false; failedAt: number };
+
+export type Row = Record<string, unknown>;
 
 /** A call as it stands after its latest applied event. */
 export interface CallRecord {
@@ -33,6 +61,10 @@ export interface CallRecord {
   createFingerprint: string;
   createdAt: number;
   updatedAt: number;
+  /** The operator handling the call (SPEC §8), set at create. */
+  operatorId: string | null;
+  /** The script version the call started with (SPEC §11); every prompt renders from it. */
+  scriptVersion: number;
 }
 
 /** One applied event; with `snapshot` etc. it is also the call as it stood at `seq`. */
@@ -64,11 +96,17 @@ export interface EventChange {
   cancelTimers: string[];
   /** A timer firing: the change holds only if this very timer row is still there. */
   firedTimer?: { timerId: string; dueAt: number };
+  /** Other jobs this change schedules if absent (a webhook delivery, the idle check). */
+  ensureJobs?: JobRow[];
+  /** Rows of other capabilities written with the change (outbox messages, escalations). */
+  sideWrites?: Statement[];
 }
 
 export interface CreateChange {
   kind: 'create';
   call: CallRecord;
+  ensureJobs?: JobRow[];
+  sideWrites?: Statement[];
 }
 
 export type Change = EventChange | CreateChange;
@@ -81,6 +119,7 @@ export type CommitOutcome = 'ok' | 'conflict';
 
 export interface ListQuery {
   status?: CallStatus;
+  operatorId?: string;
   limit: number;
   /** Opaque: the last call id of the previous page. */
   cursor?: string;
@@ -114,6 +153,16 @@ export interface CallStore {
   /** The earliest dueAt of any unclaimed timer, or null. */
   nextTimerDue(): Promise<number | null>;
   countCalls(status: CallStatus): Promise<number>;
+  /** Schedules a job outside any change: `replace` moves an existing one (and frees its claim), `keep` leaves it. */
+  scheduleJob(job: JobRow, mode: 'replace' | 'keep'): Promise<void>;
+  /** Deletes a claimed job that ran, unless it was rescheduled meanwhile (its dueAt moved). */
+  finishJob(job: Pick<JobRow, 'callId' | 'timerId' | 'dueAt'>): Promise<boolean>;
+  /** Moves a claimed job to `dueAt` and frees its claim, unless it was rescheduled meanwhile. */
+  retryJob(job: Pick<JobRow, 'callId' | 'timerId' | 'dueAt'>, dueAt: number): Promise<boolean>;
+  /** Reads a capability's own tables (SQLite: on the reading connection). */
+  query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
+  /** Writes a capability's own tables, all statements or none (SQLite: on the writer). */
+  transaction(statements: Statement[]): Promise<TransactionResult>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

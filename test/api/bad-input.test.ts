@@ -259,7 +259,7 @@ describe('a wrong request changes nothing stored', () => {
     const after = dumpSqlite(dbPath);
     expect(dumpText(after)).not.toBe(dumpText(before));
     expect(after.tables.history?.length).toBe((before.tables.history?.length ?? 0) + 1);
-    expect(Object.keys(after.tables).sort()).toEqual(expect.arrayContaining(['calls', 'history', 'timers']));
-    expect(after.tables.timers?.length).toBe(1); // the call on hold
+    expect(Object.keys(after.tables).sort()).toEqual(expect.arrayContaining(['calls', 'history', 'jobs']));
+    expect(after.tables.jobs?.length).toBe(1); // the call on hold
   });
 });

@@ -392,12 +392,15 @@ describe('the call view', () => {
     expect(hung).toMatchObject({ status: 'ended', endReason: 'hangup' });
   });
 
-  it('actions: an unknown topic starts a supervisor escalation {type, topic}; only for that event', async () => {
+  it('actions: an unknown topic starts a supervisor escalation {type, topic, id}; only for that event', async () => {
     const { callId } = await newCall(app);
     const topic = 'Новая рассылка журнала «Здоровье»';
     const view = await apply(app, callId, { type: 'customer.unknown-topic', data: { topic } });
-    expect(view.actions).toEqual([{ type: 'supervisor.escalation', topic }]);
-    expect((await getView(app, callId)).actions).toEqual([{ type: 'supervisor.escalation', topic }]);
+    // SPEC §8: the actions entry carries the escalation's id.
+    expect(view.actions).toEqual([
+      { type: 'supervisor.escalation', topic, id: expect.stringMatching(/^[0-9a-f-]{36}$/) },
+    ]);
+    expect((await getView(app, callId)).actions).toEqual(view.actions);
     const next = await apply(app, callId, { type: 'customer.location-question' });
     expect(next.actions).toEqual([]);
   });
@@ -643,5 +646,35 @@ describe('GET /v1/calls (list)', () => {
     expect(second.calls).toHaveLength(1);
     expect(second.nextCursor).toBeNull();
     expect([...first.calls, ...second.calls].map((c) => c.callId).sort()).toEqual(['list-a', 'list-c', 'list-e']);
+  });
+});
+
+describe('operatorId (SPEC §8)', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await buildTestApp();
+  });
+  afterAll(() => app.close());
+
+  it('is optional on create, shown in the view, and filters the list', async () => {
+    const withOperator = await post(app, '/v1/calls', { callId: 'op-a1', operatorId: 'op.anna-7' });
+    expect(withOperator.statusCode).toBe(201);
+    expect(withOperator.json()).toMatchObject({ operatorId: 'op.anna-7', scriptVersion: 1 });
+    expect((await post(app, '/v1/calls', { callId: 'op-b1', operatorId: 'op.boris' })).statusCode).toBe(201);
+    expect((await post(app, '/v1/calls', { callId: 'op-none' })).json().operatorId).toBeNull();
+    expect((await post(app, '/v1/calls', { callId: 'op-a2', operatorId: 'op.anna-7' })).statusCode).toBe(201);
+    const list = await app.inject({ method: 'GET', url: '/v1/calls?operatorId=op.anna-7' });
+    expect(list.json().calls.map((c: { callId: string }) => c.callId)).toEqual(['op-a1', 'op-a2']);
+    // The same body again is a replay; another operator for the same call is another body.
+    expect((await post(app, '/v1/calls', { callId: 'op-a1', operatorId: 'op.anna-7' })).statusCode).toBe(200);
+    expect((await post(app, '/v1/calls', { callId: 'op-a1', operatorId: 'op.boris' })).statusCode).toBe(409);
+  });
+
+  it('refuses a malformed operatorId with a 400 naming the field', async () => {
+    const bad = await post(app, '/v1/calls', { callId: 'op-bad', operatorId: 'anna smith' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().detail).toContain('operatorId');
+    const badQuery = await app.inject({ method: 'GET', url: '/v1/calls?operatorId=a%20b' });
+    expect(badQuery.statusCode).toBe(400);
   });
 });

@@ -181,7 +181,9 @@ describe('change bus', () => {
     const seen: number[] = [];
     const first = bus.subscribe('c', () => {});
     first();
-    bus.subscribe('c', (view) => seen.push(view.version));
+    bus.subscribe('c', (message) => {
+      if (message.kind === 'view') seen.push(message.view.version);
+    });
     first(); // again, e.g. from both the disconnect and the shutdown
     bus.publish({ callId: 'c', version: 7 } as never);
     expect(seen).toEqual([7]);

@@ -95,13 +95,21 @@ function scriptOf(i: number): Event[] {
 }
 
 /** What must agree between nodes and one node: everything but times. */
+/** Escalation ids are unique per escalation (SPEC §8): the same escalation on two runs has two ids. */
+function comparableActions(actions: unknown) {
+  return (actions as Record<string, unknown>[] | undefined)?.map((action) => ({
+    ...action,
+    ...(typeof action.id === 'string' ? { id: '<escalation id>' } : {}),
+  }));
+}
+
 function comparableHistory(history: HistoryEvent[]) {
-  return history.map(({ at: _at, ...rest }) => rest);
+  return history.map(({ at: _at, ...rest }) => ({ ...rest, actions: comparableActions(rest.actions) }));
 }
 
 function comparableView(view: View) {
   const { replayed: _replayed, ...rest } = view;
-  return rest;
+  return { ...rest, actions: comparableActions(rest.actions) };
 }
 
 // ---- hold checks, read from history -------------------------------------------------------

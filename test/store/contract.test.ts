@@ -69,7 +69,7 @@ function postgresBackend(): Backend {
         admin = new pg.Client({ connectionString: db.url });
         await admin.connect();
       }
-      await admin.query('TRUNCATE calls, history, timers');
+      await admin.query('TRUNCATE calls, history, jobs');
       return current;
     },
     async another() {
@@ -87,7 +87,7 @@ async function truncate(url: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    await client.query('TRUNCATE calls, history, timers');
+    await client.query('TRUNCATE calls, history, jobs');
   } finally {
     await client.end();
   }
@@ -111,6 +111,8 @@ function callRecord(callId: string, overrides: Partial<CallRecord> = {}): CallRe
     createFingerprint: `{"callId":"${callId}"}`,
     createdAt: T0,
     updatedAt: T0,
+    operatorId: null,
+    scriptVersion: 1,
     ...overrides,
   };
 }
@@ -678,7 +680,7 @@ describe('PostgreSQL shared by several processes', () => {
     try {
       // Another node, mid-claim, holds s2's row.
       await claimer.query('BEGIN');
-      await claimer.query("SELECT 1 FROM timers WHERE call_id = 's2' FOR UPDATE");
+      await claimer.query("SELECT 1 FROM jobs WHERE call_id = 's2' FOR UPDATE");
       const claimed = await Promise.race([
         a.claimDueTimers(due, 10, 60_000),
         new Promise<'waited'>((resolve) => setTimeout(() => resolve('waited'), 3_000)),

@@ -32,6 +32,8 @@ function create(callId: string): CreateChange {
       createFingerprint: '{}',
       createdAt: 1,
       updatedAt: 1,
+      operatorId: null,
+      scriptVersion: 1,
     },
   };
 }
@@ -111,7 +113,8 @@ describe('SQLite writer thread', () => {
       import { openSqliteStore } from './src/store/sqlite.ts';
       const store = await openSqliteStore(process.argv[1]);
       const call = { callId: 'x', status: 'active', version: 0, locale: 'ru', snapshot: {}, prompts: [], actions: [],
-        timers: [], createFingerprint: '{}', createdAt: 1, updatedAt: 1 };
+        timers: [], createFingerprint: '{}', createdAt: 1, updatedAt: 1,
+        operatorId: null, scriptVersion: 1 };
       console.log(JSON.stringify(await store.commit([{ kind: 'create', call }])));
       await store.close();
     `;

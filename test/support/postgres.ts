@@ -216,7 +216,7 @@ export function postgresProbe(databaseUrl: string): StoreProbe {
           'SELECT call_id, seq, event_id, type, source, at::float8 AS at FROM history ORDER BY call_id, seq',
         );
         const timers = await client.query(
-          'SELECT call_id, timer_id, due_at::float8 AS due_at FROM timers ORDER BY call_id, timer_id',
+          'SELECT call_id, timer_id, due_at::float8 AS due_at FROM jobs ORDER BY call_id, timer_id',
         );
         await client.query('COMMIT');
         return {

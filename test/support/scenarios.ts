@@ -68,7 +68,7 @@ export function sqliteProbe(databaseUrl: string): StoreProbe {
             .all() as Record<string, unknown>[]
         ).map(toStoredHistory);
         const timers = (
-          db.prepare('SELECT call_id, timer_id, due_at FROM timers ORDER BY call_id, timer_id').all() as Record<
+          db.prepare('SELECT call_id, timer_id, due_at FROM jobs ORDER BY call_id, timer_id').all() as Record<
             string,
             unknown
           >[]

@@ -1,22 +1,24 @@
 /**
- * The core as a Fastify plugin: opens the store, builds the call service and the timer
- * worker, wires store notifications (other processes) into both, and closes them in order.
+ * The composition root: opens the store, builds the call service and the job worker, wires
+ * them (the worker runs the service's timers; the service tells the worker what it scheduled),
+ * brings other processes' changes in (PostgreSQL notifications), and closes all in order.
+ * Capabilities (webhooks, escalations, adapters, ...) are plugins that depend on this one.
  */
 import fp from 'fastify-plugin';
-import { createCallRuntime } from '../../machines/call.runtime.js';
-import type { Config } from '../config.js';
-import { Metrics } from '../metrics.js';
-import { openStore } from '../store/index.js';
-import type { CallStore } from '../store/types.js';
-import { TimerWorker } from '../timers/worker.js';
-import { CallService, type ServiceHooks } from './service.js';
+import { createCallRuntime } from '../machines/call.runtime.js';
+import { CallService, type ServiceHooks } from './calls/service.js';
+import type { Config } from './config.js';
+import { JobWorker } from './jobs/worker.js';
+import { Metrics } from './metrics.js';
+import { openStore } from './store/index.js';
+import type { CallStore } from './store/types.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     config: Config;
     store: CallStore;
     calls: CallService;
-    timers: TimerWorker;
+    jobs: JobWorker;
     metrics: Metrics;
   }
 }
@@ -32,8 +34,15 @@ export default fp<CoreOptions>(
     const metrics = new Metrics();
     const store = await openStore(config);
     const runtime = createCallRuntime(config.limits);
-    let timers: TimerWorker | null = null;
 
+    const jobs = new JobWorker(store, {
+      maxSleepMs: store.shared ? 5_000 : 60_000,
+      // Shared store: a claim that dies with its process (kill -9) keeps the job from the other
+      // nodes until the lease ends, so keep it short; firing takes milliseconds, and a lease that
+      // runs out early costs only a duplicate attempt that the commit refuses.
+      leaseMs: store.shared ? 5_000 : 30_000,
+      onError: (error) => app.log.error({ err: error }, 'job failed'),
+    });
     const calls = new CallService(store, runtime, {
       cacheSize: config.callCacheSize,
       hooks: {
@@ -42,7 +51,7 @@ export default fp<CoreOptions>(
           metrics.eventsApplied.inc(info.type, info.source);
           hooks.onApplied?.(info);
         },
-        onTimerArmed: (dueAt) => timers?.armed(dueAt),
+        onJobScheduled: (dueAt) => jobs.scheduled(dueAt),
         onTimerFired: (lateMs) => metrics.timerLateness.observe(Math.max(0, lateMs) / 1000),
         onBatch(size, seconds) {
           metrics.commitBatch.observe(size);
@@ -50,19 +59,12 @@ export default fp<CoreOptions>(
         },
       },
     });
-    timers = new TimerWorker(store, calls, {
-      maxSleepMs: store.shared ? 5_000 : 60_000,
-      // Shared store: a claim that dies with its process (kill -9) keeps the timer from the other
-      // nodes until the lease ends, so keep it short; firing takes milliseconds, and a lease that
-      // runs out early costs only a duplicate attempt that the commit refuses.
-      leaseMs: store.shared ? 5_000 : 30_000,
-      onError: (error) => app.log.error({ err: error }, 'timer delivery failed'),
-    });
+    // A machine timer (the hold check) is delivered as an event of its call.
+    jobs.handleOthers((job) => calls.fireTimer(job));
+
     await store.watch({
-      change: (callId, version) => {
-        calls.remoteChange(callId, version).catch((error) => app.log.warn({ err: error }, 'remote change'));
-      },
-      timerArmed: (dueAt) => timers?.armed(dueAt),
+      change: (callId, version) => calls.remoteChange(callId, version),
+      timerArmed: (dueAt) => jobs.scheduled(dueAt),
     });
 
     metrics.gauge('callflow_calls_active', 'Calls not yet ended', () => store.countCalls('active'));
@@ -73,11 +75,11 @@ export default fp<CoreOptions>(
     app.decorate('metrics', metrics);
     app.decorate('store', store);
     app.decorate('calls', calls);
-    app.decorate('timers', timers);
+    app.decorate('jobs', jobs);
 
-    app.addHook('onReady', async () => timers?.start());
+    app.addHook('onReady', async () => jobs.start());
     app.addHook('onClose', async () => {
-      await timers?.stop();
+      await jobs.stop();
       await calls.drain();
       await store.close();
     });

@@ -1,0 +1,130 @@
+/**
+ * The one durable-job mechanism. A job is a row in the store's jobs table (XState does not
+ * persist pending delayed events: statelyai/xstate#5331, so the hold check is one; webhook
+ * deliveries, idle calls and retention are others). This worker sleeps until the earliest due
+ * row, claims what is due with a lease (other nodes skip it meanwhile; a dead claimer's rows
+ * come back when the lease ends) and runs each with the handler of its task. On start it runs
+ * whatever came due while the service was down.
+ *
+ * A handler owns its job's end: a call timer is deleted by the change it commits; other tasks
+ * call store.finishJob or store.retryJob. A handler that throws leaves the row to come back
+ * after its lease.
+ */
+import type { CallStore, JobRow } from '../store/types.js';
+
+export type JobHandler = (job: JobRow) => Promise<unknown>;
+
+export interface JobWorkerOptions {
+  /** How long a claim keeps other processes off a timer; a crashed claimer's rows come back after it. */
+  leaseMs?: number;
+  batchSize?: number;
+  /** Longest sleep: bounds how late a timer armed by another process (missed notification) fires. */
+  maxSleepMs?: number;
+  now?: () => number;
+  onError?: (error: unknown) => void;
+}
+
+export class JobWorker {
+  private readonly handlers = new Map<string, JobHandler>();
+  private fallback: JobHandler | null = null;
+  private sleep: NodeJS.Timeout | null = null;
+  private wakeAt = Number.POSITIVE_INFINITY;
+  private running: Promise<void> | null = null;
+  private again = false;
+  private stopped = true;
+  private readonly leaseMs: number;
+  private readonly batchSize: number;
+  private readonly maxSleepMs: number;
+  private readonly now: () => number;
+  private readonly onError: (error: unknown) => void;
+
+  constructor(
+    private readonly store: CallStore,
+    options: JobWorkerOptions = {},
+  ) {
+    this.leaseMs = options.leaseMs ?? 30_000;
+    this.batchSize = options.batchSize ?? 500;
+    this.maxSleepMs = options.maxSleepMs ?? 60_000;
+    this.now = options.now ?? Date.now;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  /** Runs jobs of `task` with `handler` (one handler a task). */
+  handle(task: string, handler: JobHandler): void {
+    if (this.handlers.has(task)) throw new Error(`job task "${task}" has a handler already`);
+    this.handlers.set(task, handler);
+  }
+
+  /** Runs jobs of every task without a handler of its own (the call's machine timers). */
+  handleOthers(handler: JobHandler): void {
+    this.fallback = handler;
+  }
+
+  start(): void {
+    this.stopped = false;
+    this.wake(this.now());
+  }
+
+  /** A job due at `dueAt` was scheduled (here or, via notification, elsewhere). */
+  scheduled(dueAt: number): void {
+    if (!this.stopped && dueAt < this.wakeAt) this.wake(dueAt);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.sleep) clearTimeout(this.sleep);
+    this.sleep = null;
+    await this.running;
+  }
+
+  private wake(at: number): void {
+    if (this.sleep) clearTimeout(this.sleep);
+    this.wakeAt = at;
+    const delay = Math.min(Math.max(0, at - this.now()), this.maxSleepMs);
+    this.sleep = setTimeout(() => this.tick(), delay);
+  }
+
+  private tick(): void {
+    this.sleep = null;
+    this.wakeAt = Number.POSITIVE_INFINITY;
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.fireDue()
+      .catch((error) => {
+        this.onError(error);
+        if (!this.stopped) this.wake(this.now() + 1000);
+      })
+      .finally(() => {
+        this.running = null;
+        if (this.again && !this.stopped) {
+          this.again = false;
+          this.wake(this.now());
+        }
+      });
+  }
+
+  private async fireDue(): Promise<void> {
+    for (;;) {
+      const due = await this.store.claimDueTimers(this.now(), this.batchSize, this.leaseMs);
+      if (due.length === 0 || this.stopped) break;
+      await Promise.all(due.map((job) => this.run(job)));
+    }
+    if (this.stopped) return;
+    const next = await this.store.nextTimerDue();
+    this.wake(next ?? this.now() + this.maxSleepMs);
+  }
+
+  private async run(job: JobRow): Promise<void> {
+    const handler = this.handlers.get(job.name) ?? this.fallback;
+    // No handler: a newer node's task; its row comes back after the lease for a node that has one.
+    if (!handler) return;
+    try {
+      await handler(job);
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}
