@@ -7,6 +7,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import pg from 'pg';
+import { projectPath } from '../paths.js';
 import { asParsed, toCall, toHistory, toTimer } from './rows.js';
 import type {
   CallStatus,
@@ -29,7 +30,7 @@ export const TIMER_CHANNEL = 'callflow_timer';
 /** Key of the session-level advisory lock that serialises migrations across starting nodes. */
 const MIGRATION_LOCK = 0x63_66_6d_67; // 'cfmg'
 
-const MIGRATIONS_DIR = new URL('./migrations/postgres/', import.meta.url);
+const MIGRATIONS_DIR = projectPath('src/store/migrations/postgres');
 
 const SQL = {
   // The whole batch in one statement: tried whole in one subtransaction, change by change (a
@@ -417,7 +418,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
       for (const file of files) {
         const version = Number(file.slice(0, 4));
         if (applied.has(version)) continue;
-        const sql = readFileSync(new URL(file, MIGRATIONS_DIR), 'utf8');
+        const sql = readFileSync(`${MIGRATIONS_DIR}/${file}`, 'utf8');
         await client.query('BEGIN');
         try {
           await client.query(sql);

@@ -6,9 +6,6 @@
  * for the answer, which comes after the commit, so nothing is acknowledged before it is durable.
  * `:memory:` cannot be shared between connections, so it writes in-thread.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
 import { prepareWrites, type WriteCall, type WriteOp, type Writes } from './sqlite-writes.js';
@@ -59,14 +56,24 @@ export interface WriterThreadOptions {
   synchronous: 'NORMAL' | 'FULL';
 }
 
-// The worker runs our TypeScript entry through tsx's tsImport (vitest's workers and a plain
-// `node` have no TypeScript loader of their own).
-// Dynamic imports only: the code runs as CommonJS or, when the process was started with
-// --input-type=module (inherited by workers), as an ES module.
+// Compiled (dist/, production) the worker is a plain .js module beside this one. From the
+// TypeScript sources (tests, `npm run dev`) it runs through tsx's public `tsImport` API, as
+// vitest's workers and a plain `node` have no TypeScript loader of their own. Dynamic imports
+// only: the code runs as CommonJS or, when the process was started with --input-type=module
+// (inherited by workers), as an ES module.
+const COMPILED = import.meta.url.endsWith('.js');
 const BOOTSTRAP = `
 import('node:worker_threads')
   .then(({ workerData }) => import(workerData.tsx).then(({ tsImport }) => tsImport(workerData.entry, workerData.entry)));
 `;
+
+function startWorker(options: WriterThreadOptions): Worker {
+  if (COMPILED) return new Worker(new URL('./sqlite-writer.worker.js', import.meta.url), { workerData: options });
+  const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href;
+  // The package's own ESM export of its API (its CommonJS build resolves its loader wrongly when imported).
+  const tsx = import.meta.resolve('tsx/esm/api');
+  return new Worker(BOOTSTRAP, { eval: true, workerData: { ...options, tsx, entry } });
+}
 
 /** Starts the writer thread; resolves once it has opened the database. */
 export async function startWriterThread(options: WriterThreadOptions): Promise<WriterThread> {
@@ -155,11 +162,7 @@ export class WriterThread implements Writer {
   }
 
   private spawn(): Promise<void> {
-    // The ESM build: tsx's CommonJS API resolves its own loader wrongly when imported.
-    const tsxRoot = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-    const tsx = pathToFileURL(join(tsxRoot, 'dist/esm/api/index.mjs')).href;
-    const entry = new URL('./sqlite-writer.worker.ts', import.meta.url).href;
-    const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...this.options, tsx, entry } });
+    const worker = startWorker(this.options);
     const pending: Thread['pending'] = new Map();
     let markClosed = () => {};
     const thread: Thread = { worker, pending, closed: new Promise((resolve) => (markClosed = resolve)) };

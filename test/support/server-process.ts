@@ -30,10 +30,18 @@ export interface ServerProcess {
   kill(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string>, options: { port?: number; timeoutMs?: number } = {}) {
+export interface StartOptions {
+  port?: number;
+  timeoutMs?: number;
+  /** Run the compiled build (dist/, as `npm start` and the image do) instead of the sources. */
+  compiled?: boolean;
+}
+
+export async function startServer(env: Record<string, string>, options: StartOptions = {}) {
   const port = options.port ?? (await freePort());
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const args = options.compiled ? ['dist/src/server.js'] : ['--import', 'tsx', 'src/server.ts'];
+  const child = spawn(process.execPath, args, {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
