@@ -27,7 +27,7 @@ const FILES = [
 ];
 
 /** Inline links and images, outside fenced code blocks and code spans. */
-export function linksOf(markdown: string): string[] {
+function linksOf(markdown: string): string[] {
   const prose = markdown.replace(/^```[\s\S]*?^```/gm, '').replace(/`[^`\n]*`/g, (span) => ' '.repeat(span.length));
   const links: string[] = [];
   // [text](target) where the text may itself be a code span, already blanked above.
