@@ -1,7 +1,7 @@
 /**
  * Group commit: every change submitted during one turn of the event loop goes to the store
  * in one batch (one transaction), and each submitter hears back only after that batch is
- * durable. Measured: 0.13 -> 0.32 of the bare-route ceiling (docs/adr/0002).
+ * durable. Measured: 0.13 -> 0.32 of a bare echo route's throughput (docs/adr/0002).
  */
 import type { CallStore, Change, CommitOutcome } from '../store/types.js';
 

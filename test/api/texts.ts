@@ -1,6 +1,6 @@
 /**
  * The Russian phrases the API must return, written out by hand from the client's script
- * (test/machine/fixtures/operator-script.ru.txt), not read from the catalogue: a changed or
+ * (docs/script/operator-script.ru.txt), not read from the catalogue: a changed or
  * mis-rendered catalogue entry makes the API tests fail.
  */
 export const NAME = { firstName: 'Иван', patronymic: 'Петрович' };

@@ -3,6 +3,7 @@
  * key the machine can emit exists in every catalogue, nothing is orphaned, seed phrases are
  * the seed's words, and the renderer fills in (or drops) the customer's address.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AnyStateNode } from 'xstate';
@@ -20,11 +21,12 @@ import {
 import { IVAN } from './helpers.js';
 
 /**
- * The client's script, copied byte for byte from the shared seed (seed/operator-script.ru.txt,
- * sha256 5199a59c29cfe81aa7668031cdfb8d96082135ca0112a33780a122926139e364) so the test runs
- * in a clean clone.
+ * The client's script as the repository carries it (docs/script/operator-script.ru.txt), copied
+ * byte for byte from the client's file; the hash below is that file's, so an edit fails here.
  */
-const SEED = readFileSync(new URL('./fixtures/operator-script.ru.txt', import.meta.url), 'utf8');
+const SEED_FILE = new URL('../../docs/script/operator-script.ru.txt', import.meta.url);
+const SEED_SHA256 = '5199a59c29cfe81aa7668031cdfb8d96082135ca0112a33780a122926139e364';
+const SEED = readFileSync(SEED_FILE, 'utf8');
 
 /** The seed's typing slips the catalogue corrects, each with enough context to be unambiguous. */
 const SLIP_FIXES: [slip: string, fixed: string][] = [
@@ -133,6 +135,10 @@ describe('catalogue keys against the machine', () => {
 
 describe('Russian phrases are the seed, verbatim', () => {
   const seed = fixedSeed();
+
+  it("the repository's copy of the script is the client's file, byte for byte", () => {
+    expect(createHash('sha256').update(readFileSync(SEED_FILE)).digest('hex')).toBe(SEED_SHA256);
+  });
 
   it('each slip fix corrects a slip the seed really has', () => {
     const raw = normalise(SEED);
