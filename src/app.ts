@@ -17,8 +17,8 @@ import callRoutes from './http/calls.js';
 import { healthRoutes, scriptRoutes } from './http/meta.js';
 import { registerProblemHandler } from './http/problem.js';
 import streamRoutes from './http/stream.js';
-import uiRoutes from './http/ui.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
+import staticFiles from './plugins/static-files.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -167,7 +167,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   );
   await app.register(healthRoutes);
   // The operator console and flow inspector (public/), served here so it works offline.
-  await app.register(uiRoutes);
+  await app.register(staticFiles);
 
   return app;
 }
