@@ -1,0 +1,47 @@
+// @ts-check
+/**
+ * The operator console: the chosen call's phrase, situations, counters, hold timer and
+ * timeline. A click in the timeline opens the inspector on that entry.
+ */
+import { pinEntry } from '../call/chosen.js';
+import { state } from '../call/state.js';
+import { relabelForm, renderActions, renderCall, renderTimer } from '../console/call-panel.js';
+import { renderTimeline } from '../console/timeline.js';
+import { $ } from '../dom.js';
+import { t } from '../i18n.js';
+import { on } from '../shell/events.js';
+import { navigate } from '../shell/router.js';
+
+function renderStream() {
+  const badge = $('#stream-status');
+  badge.dataset.status = state.streamStatus;
+  badge.textContent = t(`stream.${state.streamStatus}`);
+}
+
+function renderHistory() {
+  renderTimeline($('#timeline'), (seq) => {
+    pinEntry(seq);
+    void navigate('inspector');
+  });
+}
+
+/** @type {import('../shell/router.js').Page} */
+export default {
+  mount() {
+    on('call', ({ fresh }) => renderCall(fresh));
+    on('actions', renderActions);
+    on('history', renderHistory);
+    on('stream', renderStream);
+    on('locale', () => {
+      relabelForm();
+      renderStream();
+      renderCall(false);
+      renderHistory();
+    });
+    // The countdown ticks locally between stream messages.
+    setInterval(renderTimer, 250);
+    renderStream();
+    renderCall(false);
+    renderHistory();
+  },
+};
