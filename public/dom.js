@@ -1,5 +1,6 @@
 // @ts-check
-/** @typedef {Node | string | number | boolean | null | undefined | Child[]} Child */
+/** @typedef {Node | string | number | boolean | null | undefined} Leaf */
+/** @typedef {Leaf | readonly Leaf[] | readonly (readonly Leaf[])[]} Child */
 
 /**
  * A tiny element builder: h('div', { class: 'x', onclick }, 'text', child). Text is always text.

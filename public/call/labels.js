@@ -11,14 +11,10 @@ import { state } from './state.js';
 
 /** @import { Customer, DataField, HistoryEntry } from '../types.js' */
 
-function catalogue() {
-  const catalogues = state.script?.catalogues ?? {};
-  return catalogues[uiLocale()] ?? catalogues.ru ?? { events: {}, prompts: {} };
-}
-
 /** @param {string} type */
 export function eventLabel(type) {
-  return catalogue().events[type] ?? type;
+  const catalogues = state.script?.catalogues;
+  return (catalogues?.[uiLocale()] ?? catalogues?.ru)?.events[type] ?? type;
 }
 
 /**

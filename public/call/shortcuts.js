@@ -24,6 +24,7 @@ export function shortcutOf(type) {
  * @param {string[]} allowed
  */
 export function orderedEvents(allowed) {
+  /** @type {string[]} */
   const order = (state.machine?.events ?? []).map((e) => e.type);
   /** @param {string} type */
   const rank = (type) => (order.includes(type) ? order.indexOf(type) : order.length);

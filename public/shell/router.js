@@ -61,6 +61,7 @@ function mount(entry) {
       .catch((error) => {
         mounted.delete(entry.id);
         showError(error);
+        reportError(error); // and on the console, where a developer (and a test) looks
         return null;
       });
     mounted.set(entry.id, page);
