@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The chosen call on the console: who and where (header), what to say (phrase), what may happen
- * now (situations and their data forms), the counters against their limits and the hold timer.
+ * now (situations and their data forms) and the hold timer.
  * What to say comes from the view (prompts[].text, rendered by the service), what may happen
  * from view.allowedEvents, the limits and data fields from GET /v1/machine.
  */
@@ -38,7 +38,6 @@ export function renderCall(fresh) {
   );
   renderPhrase(fresh);
   renderActions();
-  renderCounters();
   renderTimer();
 }
 
@@ -206,47 +205,6 @@ function renderForm() {
 /** After a language switch the open form is built again, in the new words. */
 export function relabelForm() {
   if (state.openForm) $('#event-form').dataset.event = '';
-}
-
-/**
- * A counter against its limit; one without a configured limit shows its count alone.
- * @param {string} label
- * @param {number} value
- * @param {number | null | undefined} max
- * @param {string} cls
- */
-function meter(label, value, max, cls) {
-  let bar = null;
-  if (max) {
-    const fill = h('div', { class: 'meter-fill' });
-    fill.style.width = `${Math.round(Math.min(1, value / max) * 100)}%`;
-    bar = h('div', { class: 'meter' }, fill);
-  }
-  return h(
-    'div',
-    { class: `counter ${cls}${max && value >= max ? ' at-limit' : ''}`, dataset: { counter: cls } },
-    h(
-      'div',
-      { class: 'counter-head' },
-      h('span', {}, label),
-      h('span', { class: 'counter-value' }, max ? `${value} / ${max}` : String(value)),
-    ),
-    bar,
-  );
-}
-
-function renderCounters() {
-  const c = state.view?.counters;
-  const limits = state.machine?.limits;
-  if (!c) {
-    $('#counters').replaceChildren();
-    return;
-  }
-  $('#counters').replaceChildren(
-    meter(t('counter.repeats'), c.repeats, limits?.maxRepeats, 'repeats'),
-    meter(t('counter.connectionAttempts'), c.connectionAttempts, limits?.maxConnectionAttempts, 'connectionAttempts'),
-    meter(t('counter.warnings'), c.warnings, null, 'warnings'),
-  );
 }
 
 /** The hold check's countdown; it ticks locally between stream messages. */

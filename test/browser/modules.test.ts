@@ -75,6 +75,13 @@ describe('console modules (Chromium)', () => {
       expect(await page.locator('#alerts .alert').count(), `${id}: no error shown`).toBe(0);
       expect(page.url()).toContain(id === ids[0] ? '/' : `tab=${id}`);
     }
+    // Every panel of console/panels.js has its filled card on the console.
+    await page.click(`#tab-${ids[0]}`);
+    const panels = (await page.evaluate(
+      `import('/ui/console/panels.js').then((m) => m.PANELS.map((panel) => panel.id))`,
+    )) as string[];
+    expect(panels).toContain('counters');
+    for (const id of panels) await page.waitForSelector(`#panel-${id} > *`, { state: 'attached' });
     await page.close();
     expect(errors).toEqual([]);
   }, 60_000);
