@@ -3,9 +3,23 @@
  * state node, every transition with its event, guard, delay, target and prompts.
  */
 import type { AnyStateNode } from 'xstate';
-import { CALL_EVENT_TYPES, EVENT_DATA } from './call.events.js';
+import { CALL_EVENT_TYPES, type CallEventType, EVENT_DATA } from './call.events.js';
 import type { CallLimits, CallMachine } from './call.machine.js';
 import { DELAY_TIMER_NAMES } from './call.machine.js';
+import shortcuts from './shortcuts.json' with { type: 'json' };
+
+/**
+ * The operator console's key for each frequent situation, in the order its buttons are shown
+ * (machines/shortcuts.json: data, like the phrases; test/machine/shortcuts.test.ts keeps it
+ * within the vocabulary).
+ */
+export const SHORTCUTS: Readonly<Partial<Record<CallEventType, string>>> = shortcuts;
+
+/** The vocabulary in the console's order: the situations with a key first, as listed, then the rest. */
+export function consoleOrder(): CallEventType[] {
+  const keyed = Object.keys(SHORTCUTS) as CallEventType[];
+  return [...keyed, ...CALL_EVENT_TYPES.filter((type) => !(type in SHORTCUTS))];
+}
 
 export interface NodeDescription {
   id: string;
@@ -93,7 +107,8 @@ export function describeMachine(machine: CallMachine, limits: CallLimits) {
   return {
     id: machine.id,
     limits,
-    events: CALL_EVENT_TYPES.map((type) => ({ type, data: EVENT_DATA[type] })),
+    /** Every event a client may post: its data fields and its console key (null: none). */
+    events: consoleOrder().map((type) => ({ type, data: EVENT_DATA[type], shortcut: SHORTCUTS[type] ?? null })),
     nodes,
     transitions,
     definition: machine.root.definition,

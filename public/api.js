@@ -1,11 +1,19 @@
+// @ts-check
 /**
  * The service's HTTP API as seen from the page: the bearer token (kept in sessionStorage),
  * problem+json errors turned into ApiError, the server clock's offset, idempotency keys.
  */
 
+/** @import { CallList, CallView, CreateCallBody, History, MachineDescription, Problem, Script } from './types.js' */
+
 const TOKEN_KEY = 'callflow.token';
 
+/** A refused request: status 0 when the service could not be reached at all. */
 export class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {Partial<Problem> | null | undefined} problem
+   */
   constructor(status, problem) {
     super(problem?.detail || problem?.title || `HTTP ${status}`);
     this.status = status;
@@ -21,6 +29,7 @@ export function getToken() {
   }
 }
 
+/** @param {string} token */
 export function setToken(token) {
   try {
     if (token) sessionStorage.setItem(TOKEN_KEY, token);
@@ -38,8 +47,8 @@ export function setToken(token) {
 export function newId() {
   if (typeof crypto.randomUUID === 'function') return crypto.randomUUID();
   const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
   const h = [...b].map((x) => x.toString(16).padStart(2, '0')).join('');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
@@ -51,6 +60,7 @@ export function serverNow() {
   return Date.now() + clockOffset;
 }
 
+/** @param {Response} response */
 function learnClock(response) {
   const date = Date.parse(response.headers.get('date') ?? '');
   if (Number.isNaN(date)) return;
@@ -60,16 +70,27 @@ function learnClock(response) {
 }
 
 /** Listeners told about a 401 (the page then asks for a token). */
+/** @type {Set<() => void>} */
 const unauthorizedListeners = new Set();
+/** @param {() => void} listener */
 export function onUnauthorized(listener) {
   unauthorizedListeners.add(listener);
 }
 
+/**
+ * One request to the API: the parsed JSON answer, or an ApiError carrying the problem+json.
+ * @template T the answer's type, as the route's schema gives it
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, retries?: number }} [options] retries: for requests safe to repeat
+ * @returns {Promise<T>}
+ */
 export async function api(path, { method = 'GET', body, retries = 0 } = {}) {
+  /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
+  /** @type {Response} */
   let response;
   for (let attempt = 0; ; attempt++) {
     try {
@@ -77,12 +98,15 @@ export async function api(path, { method = 'GET', body, retries = 0 } = {}) {
       break;
     } catch (error) {
       // Only requests that are safe to repeat ask for retries (events carry an idempotency id).
-      if (attempt >= retries) throw new ApiError(0, { title: 'Network', detail: String(error?.message ?? error) });
+      if (attempt >= retries) {
+        throw new ApiError(0, { title: 'Network', detail: error instanceof Error ? error.message : String(error) });
+      }
       await new Promise((resolve) => setTimeout(resolve, 300 * (attempt + 1)));
     }
   }
   learnClock(response);
   const text = await response.text();
+  /** @type {any} JSON as the route's schema describes it */
   let payload = null;
   if (text) {
     try {
@@ -100,12 +124,24 @@ export async function api(path, { method = 'GET', body, retries = 0 } = {}) {
 
 const enc = encodeURIComponent;
 
+/** @returns {Promise<Script>} */
 export const getScript = () => api('/v1/script');
+/** @returns {Promise<MachineDescription>} */
 export const getMachine = () => api('/v1/machine');
+/** @returns {Promise<CallList>} */
 export const listActiveCalls = () => api('/v1/calls?status=active&limit=200');
+/** @param {string} callId @returns {Promise<CallView>} */
 export const getCall = (callId) => api(`/v1/calls/${enc(callId)}`);
+/** @param {string} callId @returns {Promise<History>} */
 export const getHistory = (callId) => api(`/v1/calls/${enc(callId)}/history`);
+/** @param {CreateCallBody} body @returns {Promise<CallView>} */
 export const createCall = (body) => api('/v1/calls', { method: 'POST', body });
+/**
+ * @param {string} callId
+ * @param {string} type
+ * @param {Record<string, string>} [data]
+ * @returns {Promise<CallView>}
+ */
 export const sendEvent = (callId, type, data) =>
   api(`/v1/calls/${enc(callId)}/events`, {
     method: 'POST',
@@ -113,7 +149,10 @@ export const sendEvent = (callId, type, data) =>
     retries: 2,
   });
 
-/** The SSE URL: EventSource cannot send headers, so the token rides in the query. */
+/**
+ * The SSE URL: EventSource cannot send headers, so the token rides in the query.
+ * @param {string} callId
+ */
 export function streamUrl(callId) {
   const token = getToken();
   return `/v1/calls/${enc(callId)}/stream${token ? `?access_token=${enc(token)}` : ''}`;

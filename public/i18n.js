@@ -1,8 +1,10 @@
+// @ts-check
 /**
  * The page's own words (headings, field names, hints) in both UI languages. The client's
  * phrases and the situation labels are not here: they come from GET /v1/script.
  */
 
+/** @type {Record<string, Record<string, string>>} */
 const STRINGS = {
   ru: {
     'app.title': 'callflow — пульт оператора',
@@ -174,6 +176,7 @@ export const UI_LOCALES = Object.keys(STRINGS);
 
 let current = 'ru';
 
+/** @param {string} locale */
 export function setUiLocale(locale) {
   current = STRINGS[locale] ? locale : 'ru';
   document.documentElement.lang = current;
@@ -184,17 +187,25 @@ export function uiLocale() {
 }
 
 /** A UI string; a missing key falls back to the other language, then to the key itself. */
+/** @param {string} key */
 export function t(key) {
-  return STRINGS[current][key] ?? STRINGS.ru[key] ?? key;
+  return STRINGS[current]?.[key] ?? STRINGS.ru?.[key] ?? key;
 }
 
 /** Fills every element carrying data-i18n (text) or data-i18n-placeholder / -title / -aria-label. */
+/** @param {ParentNode} [root] */
 export function translatePage(root = document) {
-  for (const el of root.querySelectorAll('[data-i18n]')) el.textContent = t(el.dataset.i18n);
-  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) el.placeholder = t(el.dataset.i18nPlaceholder);
-  for (const el of root.querySelectorAll('[data-i18n-title]')) el.title = t(el.dataset.i18nTitle);
+  for (const el of root.querySelectorAll('[data-i18n]')) {
+    if (el instanceof HTMLElement) el.textContent = t(el.dataset.i18n ?? '');
+  }
+  for (const el of root.querySelectorAll('[data-i18n-placeholder]')) {
+    if (el instanceof HTMLInputElement) el.placeholder = t(el.dataset.i18nPlaceholder ?? '');
+  }
+  for (const el of root.querySelectorAll('[data-i18n-title]')) {
+    if (el instanceof HTMLElement) el.title = t(el.dataset.i18nTitle ?? '');
+  }
   for (const el of root.querySelectorAll('[data-i18n-aria-label]')) {
-    el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel));
+    if (el instanceof HTMLElement) el.setAttribute('aria-label', t(el.dataset.i18nAriaLabel ?? ''));
   }
   document.title = t('app.title');
 }

@@ -1,3 +1,4 @@
+// @ts-check
 /**
  * The flow inspector: the statechart of GET /v1/machine laid out by elkjs and drawn as SVG.
  * Compound and parallel states are nested boxes (parallel regions dashed), transitions with a
@@ -5,6 +6,25 @@
  * guard with its params, delay, prompt), transitions without a target are listed inside their
  * state. Every state is a <g class="state" data-path="…">; highlight() marks the active ones.
  */
+
+/** @import { ELK, ElkEdgeSection, ElkExtendedEdge, ElkLabel, ElkNode } from 'elkjs/lib/elk-api' */
+/** @import { HistoryEntry, MachineDescription, MachineNode, MachineTransition, StatePath } from './types.js' */
+
+/** Transitions from one state to another, drawn as one arrow. */
+/** @typedef {{ source: string, target: string, transitions: MachineTransition[] }} EdgeGroup */
+/** An arrow's label: one line per transition (a long one takes two); owners maps line -> transition. */
+/** @typedef {ElkLabel & { text: string, owners: number[] }} FlowLabel */
+/** @typedef {ElkExtendedEdge & { labels?: FlowLabel[], group?: EdgeGroup, initial?: boolean }} FlowEdge */
+/** @typedef {ElkNode & { children?: FlowNode[], edges?: FlowEdge[] }} FlowNode */
+/**
+ * @typedef {object} FlowModel
+ * @property {FlowNode} graph
+ * @property {Map<string, MachineNode>} byPath
+ * @property {Map<string, MachineTransition[]>} internal transitions listed inside their state
+ * @property {Map<string, EdgeGroup>} groups arrows by "source→target"
+ */
+/** elkjs's bundle defines a global constructor. */
+/** @typedef {typeof globalThis & { ELK?: new () => ELK }} WithElk */
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
 const ROOT = '(root)';
@@ -17,15 +37,17 @@ const TITLE_H = 18;
 const LINE_H = 15;
 const PAD = 10;
 
+/** @type {Promise<new () => ELK> | null} */
 let elkLoading = null;
 
 /** elkjs's browser bundle (1.5 MB) is loaded on first use only; the console never needs it. */
 function loadElk() {
-  if (globalThis.ELK) return Promise.resolve(globalThis.ELK);
+  const global = /** @type {WithElk} */ (globalThis);
+  if (global.ELK) return Promise.resolve(global.ELK);
   elkLoading ??= new Promise((resolve, reject) => {
     const script = document.createElement('script');
     script.src = '/ui/vendor/elk.bundled.js';
-    script.onload = () => resolve(globalThis.ELK);
+    script.onload = () => (global.ELK ? resolve(global.ELK) : reject(new Error('elkjs defined no ELK')));
     script.onerror = () => {
       elkLoading = null;
       reject(new Error('elkjs could not be loaded'));
@@ -35,13 +57,20 @@ function loadElk() {
   return elkLoading;
 }
 
+/** @type {CanvasRenderingContext2D | null} */
 let measureCtx = null;
+/**
+ * @param {string} text
+ * @param {string} font
+ */
 function textWidth(text, font) {
   measureCtx ??= document.createElement('canvas').getContext('2d');
+  if (!measureCtx) return text.length * 7;
   measureCtx.font = font;
   return Math.ceil(measureCtx.measureText(text).width);
 }
 
+/** @param {unknown} params */
 function formatParams(params) {
   if (params === null || params === undefined) return '';
   if (typeof params !== 'object') return String(params);
@@ -50,6 +79,7 @@ function formatParams(params) {
     .join(', ');
 }
 
+/** @param {number} ms */
 function formatSeconds(ms) {
   const s = ms / 1000;
   return `${Number.isInteger(s) ? s : s.toFixed(1)} s`;
@@ -58,6 +88,10 @@ function formatSeconds(ms) {
 /**
  * One label line for a transition, in statechart notation: "event [guard(params)] / prompt";
  * a transition listed inside its state that still goes somewhere names where: "⇒ target".
+ */
+/**
+ * @param {MachineTransition} t
+ * @param {boolean} [inner] listed inside its state, not on an arrow
  */
 export function transitionLine(t, inner = false) {
   const event = t.delay ? `after ${t.delay.name} ${formatSeconds(t.delay.ms)}` : t.event;
@@ -70,6 +104,10 @@ export function transitionLine(t, inner = false) {
 const WRAP_AT = 30;
 
 /** The label line, broken before "[guard]" and "/ prompt" when it is long, so labels stay narrow. */
+/**
+ * @param {MachineTransition} t
+ * @param {boolean} [inner]
+ */
 export function transitionLines(t, inner = false) {
   const line = transitionLine(t, inner);
   if (line.length <= WRAP_AT) return [line];
@@ -84,6 +122,7 @@ export function transitionLines(t, inner = false) {
   }
   pieces.push(rest);
   // Put short neighbours back together: only what is too long stays broken.
+  /** @type {string[]} */
   const lines = [];
   for (const piece of pieces) {
     const last = lines.at(-1);
@@ -94,37 +133,53 @@ export function transitionLines(t, inner = false) {
   return lines.map((l, k) => (k === 0 ? l : `    ${l}`));
 }
 
+/** @param {string} path */
 const elkId = (path) => `s:${path}`;
 
 /** The ELK graph of a machine description, plus the lookups the renderer needs. */
+/**
+ * @param {MachineDescription} machine
+ * @returns {FlowModel}
+ */
 export function buildGraph(machine) {
   const byPath = new Map(machine.nodes.map((n) => [n.path, n]));
+  /** @type {Map<string, MachineNode[]>} */
   const childrenOf = new Map();
   for (const n of machine.nodes) {
     if (n.parent === null) continue;
-    if (!childrenOf.has(n.parent)) childrenOf.set(n.parent, []);
-    childrenOf.get(n.parent).push(n);
+    const siblings = childrenOf.get(n.parent) ?? [];
+    childrenOf.set(n.parent, siblings);
+    siblings.push(n);
   }
+  /** @type {Map<string, MachineTransition[]>} */
   const internal = new Map();
+  /** @type {Map<string, EdgeGroup>} */
   const groups = new Map();
   for (const t of machine.transitions) {
     // Listed inside the state: no target, or a target nested in the state itself (ELK draws no
     // edge from a box into its own contents; these are "from anywhere inside" rules anyway).
     const inner = t.targets.every((target) => target !== t.source && isWithin(target, t.source));
     if (inner) {
-      if (!internal.has(t.source)) internal.set(t.source, []);
-      internal.get(t.source).push(t);
+      const listed = internal.get(t.source) ?? [];
+      internal.set(t.source, listed);
+      listed.push(t);
       continue;
     }
     for (const target of t.targets) {
       const key = `${t.source}→${target}`;
-      if (!groups.has(key)) groups.set(key, { source: t.source, target, transitions: [] });
-      groups.get(key).transitions.push(t);
+      const group = groups.get(key) ?? { source: t.source, target, transitions: [] };
+      groups.set(key, group);
+      group.transitions.push(t);
     }
   }
 
+  /** @param {MachineNode} node */
   const headerLines = (node) => (internal.get(node.path) ?? []).flatMap((t) => transitionLines(t, true));
 
+  /**
+   * @param {MachineNode} node
+   * @returns {FlowNode}
+   */
   const toElk = (node) => {
     const lines = headerLines(node);
     const title = node.path === ROOT ? machine.id : node.key;
@@ -161,7 +216,9 @@ export function buildGraph(machine) {
   };
 
   const rootNode = byPath.get(ROOT);
+  if (!rootNode) throw new Error('the machine description has no root node');
   const graph = toElk(rootNode);
+  /** @type {FlowEdge[]} */
   const edges = [];
   let i = 0;
   for (const group of groups.values()) {
@@ -212,13 +269,26 @@ export function buildGraph(machine) {
   return { graph, byPath, internal, groups };
 }
 
+/**
+ * @param {string} name
+ * @param {Record<string, string | number>} [attrs]
+ * @param {Element | null} [parent]
+ * @returns {SVGElement}
+ */
 function el(name, attrs = {}, parent = null) {
-  const node = document.createElementNS(SVG_NS, name);
+  const node = /** @type {SVGElement} */ (document.createElementNS(SVG_NS, name));
   for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
   if (parent) parent.append(node);
   return node;
 }
 
+/**
+ * @param {Element} parent
+ * @param {number} x
+ * @param {number} y
+ * @param {string} content
+ * @param {string} cls
+ */
 function text(parent, x, y, content, cls) {
   const node = el('text', { x, y, class: cls }, parent);
   node.textContent = content;
@@ -226,16 +296,19 @@ function text(parent, x, y, content, cls) {
 }
 
 /** SVG collapses leading spaces: a continuation line's indent becomes an x offset. */
+/** @param {string} line */
 function indentOf(line) {
   return line.startsWith(' ') ? 16 : 0;
 }
 
+/** @param {ElkEdgeSection} section */
 function pathD(section) {
   const points = [section.startPoint, ...(section.bendPoints ?? []), section.endPoint];
   return points.map((p, k) => `${k === 0 ? 'M' : 'L'}${p.x.toFixed(1)},${p.y.toFixed(1)}`).join(' ');
 }
 
 /** All ancestors of a dotted path, nearest last: "a.b.c" -> ["(root)", "a", "a.b"]. */
+/** @param {string} path */
 function ancestors(path) {
   const parts = path.split('.');
   const out = [ROOT];
@@ -244,19 +317,38 @@ function ancestors(path) {
 }
 
 /** A history pseudo-state stands for its parent when matching where a transition went. */
+/**
+ * @param {string} path
+ * @param {Map<string, MachineNode>} byPath
+ */
 function effectiveTarget(path, byPath) {
   const node = byPath.get(path);
   return node?.type === 'history' ? (node.parent ?? ROOT) : path;
 }
 
+/**
+ * @param {string} path
+ * @param {string} container
+ */
 const isWithin = (path, container) => container === ROOT || path === container || path.startsWith(`${container}.`);
 
+/**
+ * @param {StatePath | null | undefined} state
+ * @returns {string[]}
+ */
 export function asPaths(state) {
   if (state === null || state === undefined) return [];
   return Array.isArray(state) ? state : [state];
 }
 
 /** Whether transition t is the one that took the call from `before` to `after` on `entry`. */
+/**
+ * @param {MachineTransition} t
+ * @param {HistoryEntry} entry
+ * @param {string[]} before
+ * @param {string[]} after
+ * @param {Map<string, MachineNode>} byPath
+ */
 function tookTransition(t, entry, before, after, byPath) {
   const matchesEvent =
     entry.source === 'timer'
@@ -269,26 +361,37 @@ function tookTransition(t, entry, before, after, byPath) {
 }
 
 export class FlowDiagram {
+  /** @param {HTMLElement} container */
   constructor(container) {
     this.container = container;
+    /** @type {SVGElement | null} */
     this.svg = null;
+    /** @type {FlowModel | null} */
     this.model = null;
+    /** @type {MachineDescription | null} */
     this.machine = null;
   }
 
+  /** @param {MachineDescription} machine */
   async render(machine) {
     const ELK = await loadElk();
     const model = buildGraph(machine);
-    const layout = await new ELK().layout(model.graph);
+    // ELK returns the graph it was given, with coordinates: our extra fields are still there.
+    const layout = /** @type {FlowNode} */ (await new ELK().layout(model.graph));
     this.machine = machine;
     this.model = model;
-    this.draw(layout);
+    this.draw(layout, machine, model);
   }
 
-  draw(layout) {
+  /**
+   * @param {FlowNode} layout the graph with ELK's coordinates
+   * @param {MachineDescription} machine
+   * @param {FlowModel} model
+   */
+  draw(layout, machine, model) {
     const margin = 16;
-    const width = Math.ceil(layout.width + 2 * margin);
-    const height = Math.ceil(layout.height + 2 * margin);
+    const width = Math.ceil((layout.width ?? 0) + 2 * margin);
+    const height = Math.ceil((layout.height ?? 0) + 2 * margin);
     const svg = el('svg', {
       xmlns: SVG_NS,
       viewBox: `${-margin} ${-margin} ${width} ${height}`,
@@ -296,14 +399,14 @@ export class FlowDiagram {
       height,
       class: 'flow',
       role: 'img',
-      'aria-label': `statechart ${this.machine.id}`,
+      'aria-label': `statechart ${machine.id}`,
       'data-ready': 'true',
     });
     const defs = el('defs', {}, svg);
-    for (const [id, cls] of [
+    for (const [id, cls] of /** @type {const} */ ([
       ['arrow', 'arrowhead'],
       ['arrow-taken', 'arrowhead taken'],
-    ]) {
+    ])) {
       const marker = el(
         'marker',
         { id, viewBox: '0 0 10 10', refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: 'auto-start-reverse' },
@@ -315,52 +418,61 @@ export class FlowDiagram {
     const statesLayer = el('g', { class: 'states' }, svg);
     const edgesLayer = el('g', { class: 'edges' }, svg);
     const labelsLayer = el('g', { class: 'edge-labels' }, svg);
-    const { byPath, internal } = this.model;
+    const { byPath, internal } = model;
 
+    /**
+     * @param {FlowNode} node
+     * @param {number} depth
+     */
     const drawNode = (node, depth) => {
       const id = node.id;
+      const x = node.x ?? 0;
+      const y0 = node.y ?? 0;
+      const w = node.width ?? 0;
+      const ht = node.height ?? 0;
       if (id.startsWith('init:')) {
         const g = el('g', { class: 'initial' }, statesLayer);
-        el('circle', { cx: node.x + 6, cy: node.y + 6, r: 5 }, g);
+        el('circle', { cx: x + 6, cy: y0 + 6, r: 5 }, g);
         return;
       }
       const path = id.slice(2);
       const desc = byPath.get(path);
+      if (!desc) return;
       const parent = desc.parent === null ? null : byPath.get(desc.parent);
       const classes = ['state', `type-${desc.type}`];
       if (parent?.type === 'parallel') classes.push('region');
       if (node.children?.length) classes.push('compound');
       const g = el('g', { class: classes.join(' '), 'data-path': path, 'data-depth': depth }, statesLayer);
-      el('title', {}, g).textContent = path === ROOT ? this.machine.id : path;
+      el('title', {}, g).textContent = path === ROOT ? machine.id : path;
       if (desc.type === 'history') {
-        el('circle', { cx: node.x + 15, cy: node.y + 15, r: 14, class: 'box' }, g);
-        text(g, node.x + 15, node.y + 19.5, desc.history === 'deep' ? 'H*' : 'H', 'history-mark');
+        el('circle', { cx: x + 15, cy: y0 + 15, r: 14, class: 'box' }, g);
+        text(g, x + 15, y0 + 19.5, desc.history === 'deep' ? 'H*' : 'H', 'history-mark');
         return;
       }
-      el('rect', { x: node.x, y: node.y, width: node.width, height: node.height, rx: 8, class: 'box' }, g);
+      el('rect', { x, y: y0, width: w, height: ht, rx: 8, class: 'box' }, g);
       if (desc.type === 'final') {
         el(
           'rect',
           {
-            x: node.x + 4,
-            y: node.y + 4,
-            width: node.width - 8,
-            height: node.height - 8,
+            x: x + 4,
+            y: y0 + 4,
+            width: w - 8,
+            height: ht - 8,
             rx: 5,
             class: 'final-inner',
           },
           g,
         );
       }
-      let y = node.y + PAD + 10;
-      const title = path === ROOT ? this.machine.id : desc.key;
-      text(g, node.x + PAD, y, title, 'state-title');
-      if (desc.type === 'parallel') text(g, node.x + PAD + textWidth(title, TITLE_FONT) + 6, y, '∥', 'state-kind');
+      let y = y0 + PAD + 10;
+      const title = path === ROOT ? machine.id : desc.key;
+      text(g, x + PAD, y, title, 'state-title');
+      if (desc.type === 'parallel') text(g, x + PAD + textWidth(title, TITLE_FONT) + 6, y, '∥', 'state-kind');
       (internal.get(path) ?? []).forEach((t, index) => {
         y += LINE_H;
         transitionLines(t, true).forEach((content, k) => {
           if (k > 0) y += LINE_H;
-          const line = text(g, node.x + PAD + indentOf(content), y, content.trim(), 'internal');
+          const line = text(g, x + PAD + indentOf(content), y, content.trim(), 'internal');
           line.dataset.source = t.source;
           line.dataset.index = String(index);
           if (t.delay) line.classList.add('delay');
@@ -381,10 +493,12 @@ export class FlowDiagram {
       for (const section of sections) el('path', { d: pathD(section), 'marker-end': 'url(#arrow)', class: 'wire' }, g);
       for (const label of edge.labels ?? []) {
         const lg = el('g', { class: 'edge-label', 'data-edge': edge.id }, labelsLayer);
-        el('rect', { x: label.x, y: label.y, width: label.width, height: label.height, rx: 3, class: 'label-bg' }, lg);
+        const lx = label.x ?? 0;
+        const ly = label.y ?? 0;
+        el('rect', { x: lx, y: ly, width: label.width ?? 0, height: label.height ?? 0, rx: 3, class: 'label-bg' }, lg);
         label.text.split('\n').forEach((line, k) => {
-          const tl = text(lg, label.x + 4 + indentOf(line), label.y + 13 + k * LINE_H, line.trim(), 'edge-text');
-          const t = edge.group.transitions[label.owners?.[k] ?? k];
+          const tl = text(lg, lx + 4 + indentOf(line), ly + 13 + k * LINE_H, line.trim(), 'edge-text');
+          const t = edge.group?.transitions[label.owners[k] ?? k];
           if (t?.delay) tl.classList.add('delay');
         });
       }
@@ -392,37 +506,43 @@ export class FlowDiagram {
 
     this.container.replaceChildren(svg);
     this.svg = svg;
-    this.nodeOffsets = null;
   }
 
   /**
    * Marks the active states (and their ancestors) and, when the entry that led there is given,
    * the transition it took. `before` is the state just before that entry.
    */
+  /**
+   * @param {StatePath | null | undefined} state
+   * @param {{ entry?: HistoryEntry | null, before?: string[] }} [taken]
+   */
   highlight(state, { entry = null, before = [] } = {}) {
-    if (!this.svg) return;
+    const { svg, model } = this;
+    if (!svg || !model) return;
     const active = new Set(asPaths(state));
     const parents = new Set();
     for (const p of active) for (const a of ancestors(p)) parents.add(a);
-    for (const g of this.svg.querySelectorAll('g.state')) {
-      const path = g.dataset.path;
+    for (const g of svg.querySelectorAll('g.state')) {
+      if (!(g instanceof SVGElement)) continue;
+      const path = g.dataset.path ?? '';
       g.classList.toggle('active', active.has(path));
       g.classList.toggle('active-parent', !active.has(path) && parents.has(path) && active.size > 0);
     }
     const taken = entry === null ? new Set() : this.takenTransitions(entry, before, [...active]);
-    for (const g of this.svg.querySelectorAll('g.edge')) {
-      const group =
-        g.dataset.source === undefined ? null : this.model.groups.get(`${g.dataset.source}→${g.dataset.target}`);
+    for (const g of svg.querySelectorAll('g.edge')) {
+      if (!(g instanceof SVGElement)) continue;
+      const group = g.dataset.source === undefined ? null : model.groups.get(`${g.dataset.source}→${g.dataset.target}`);
       const on = group ? group.transitions.some((t) => taken.has(t)) : false;
       g.classList.toggle('taken', on);
       for (const wire of g.querySelectorAll('path.wire')) {
         wire.setAttribute('marker-end', on ? 'url(#arrow-taken)' : 'url(#arrow)');
       }
-      this.svg.querySelector(`g.edge-label[data-edge="${g.dataset.edge}"]`)?.classList.toggle('taken', on);
+      svg.querySelector(`g.edge-label[data-edge="${g.dataset.edge}"]`)?.classList.toggle('taken', on);
     }
-    for (const line of this.svg.querySelectorAll('text.internal')) {
-      const t = (this.model.internal.get(line.dataset.source) ?? [])[Number(line.dataset.index)];
-      line.classList.toggle('taken', taken.has(t));
+    for (const line of svg.querySelectorAll('text.internal')) {
+      if (!(line instanceof SVGElement)) continue;
+      const t = (model.internal.get(line.dataset.source ?? '') ?? [])[Number(line.dataset.index)];
+      line.classList.toggle('taken', t !== undefined && taken.has(t));
     }
   }
 
@@ -431,7 +551,14 @@ export class FlowDiagram {
    * target is active after. Where a state and its ancestor both match (an interjection in the
    * greeting), the deeper one is the one XState chose; parallel regions each keep theirs.
    */
+  /**
+   * @param {HistoryEntry} entry
+   * @param {string[]} before
+   * @param {string[]} after
+   * @returns {Set<MachineTransition>}
+   */
   takenTransitions(entry, before, after) {
+    if (!this.model || !this.machine) return new Set();
     const { byPath } = this.model;
     const matches = this.machine.transitions.filter((t) => tookTransition(t, entry, before, after, byPath));
     return new Set(
@@ -441,9 +568,18 @@ export class FlowDiagram {
 }
 
 /** The state a new call starts in, from the description: initial children, every parallel region. */
+/**
+ * @param {MachineDescription} machine
+ * @returns {string[]}
+ */
 export function initialPaths(machine) {
   const byPath = new Map(machine.nodes.map((n) => [n.path, n]));
+  /** @param {string} path */
   const kids = (path) => machine.nodes.filter((n) => n.parent === path && n.type !== 'history');
+  /**
+   * @param {string} path
+   * @returns {string[]}
+   */
   const walk = (path) => {
     const node = byPath.get(path);
     if (!node) return [];

@@ -15,11 +15,11 @@ import callRoutes from './http/calls.js';
 import { healthRoutes, scriptRoutes } from './http/meta.js';
 import { registerProblemHandler } from './http/problem.js';
 import streamRoutes from './http/stream.js';
-import uiRoutes from './http/ui.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
 import auth from './plugins/auth.js';
 import requestLog from './plugins/request-log.js';
 import shutdown from './plugins/shutdown.js';
+import staticFiles from './plugins/static-files.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -117,7 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   );
   await app.register(healthRoutes);
   // The operator console and flow inspector (public/), served here so it works offline.
-  await app.register(uiRoutes);
+  await app.register(staticFiles);
 
   return app;
 }

@@ -238,6 +238,41 @@ describe('operator console and flow inspector (Chromium)', () => {
     },
     SLOW,
   );
+
+  it(
+    'shows the keys GET /v1/machine gives, in its order, and takes them on a Russian layout too',
+    async () => {
+      const { page, errors } = await openPage(browser, `${server.url}/`);
+      await startCall(page, 'browser-4');
+      await waitForText(page, '#phrase .phrase-text', say('greeting'));
+      const machine = (await (await fetch(`${server.url}/v1/machine`)).json()) as {
+        events: { type: string; shortcut: string | null }[];
+      };
+      const buttons = await page.$$eval('#situations button', (els) =>
+        els.map((el) => ({ type: el.getAttribute('data-event'), kbd: el.querySelector('kbd')?.textContent ?? null })),
+      );
+      expect(buttons.length).toBeGreaterThan(3);
+      const order = machine.events.map((e) => e.type);
+      const ranks = buttons.map((b) => order.indexOf(b.type ?? ''));
+      expect(ranks.every((rank) => rank >= 0)).toBe(true);
+      expect(ranks, 'the buttons in the description order').toEqual([...ranks].sort((a, b) => a - b));
+      for (const button of buttons) {
+        const shortcut = machine.events.find((e) => e.type === button.type)?.shortcut ?? null;
+        expect(button.kbd, button.type ?? '').toBe(shortcut ? shortcut.toUpperCase() : null);
+      }
+
+      // Russian layout: the key where H is types "р"; it still puts the call on hold.
+      await recordTexts(page, '#phrase');
+      await page.evaluate(
+        `document.dispatchEvent(new KeyboardEvent('keydown', { key: 'р', code: 'KeyH', bubbles: true }))`,
+      );
+      await waitForShown(page, '#phrase', say('hold.start'));
+
+      await page.close();
+      expect(errors).toEqual([]);
+    },
+    SLOW,
+  );
 });
 
 describe('operator console with API_TOKENS (Chromium)', () => {

@@ -1,0 +1,33 @@
+/**
+ * What the service sends the page, typed from the server's own definitions: the TypeBox schemas
+ * of src/http/schemas.ts and the machine description of machines/describe.ts. A field renamed
+ * there fails `npm run lint` in every module here that reads it. Only tsc reads this file (through
+ * public/tsconfig.json); the browser never loads it, and the service does not serve it.
+ */
+import type { Static } from '@sinclair/typebox';
+import type { DataField } from '../machines/call.events.js';
+import type { Catalogue, Locale } from '../machines/catalogue.js';
+import type { describeMachine } from '../machines/describe.js';
+import type * as Schemas from '../src/http/schemas.js';
+
+export type CallView = Static<typeof Schemas.CallView>;
+export type CallList = Static<typeof Schemas.CallList>;
+export type CreateCallBody = Static<typeof Schemas.CreateCallBody>;
+export type Customer = Static<typeof Schemas.Customer>;
+export type History = Static<typeof Schemas.HistoryResponse>;
+export type HistoryEntry = History['events'][number];
+export type Problem = Static<typeof Schemas.Problem>;
+export type StatePath = CallView['state'];
+
+/** GET /v1/machine */
+export type MachineDescription = ReturnType<typeof describeMachine>;
+export type MachineEvent = MachineDescription['events'][number];
+export type MachineNode = MachineDescription['nodes'][number];
+export type MachineTransition = MachineDescription['transitions'][number];
+export type { DataField };
+
+/** GET /v1/script (its response schema is a plain record: the catalogue type is the real one). */
+export interface Script {
+  locales: Locale[];
+  catalogues: Partial<Record<string, Catalogue>>;
+}
