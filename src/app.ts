@@ -20,6 +20,7 @@ import streamRoutes from './http/stream.js';
 import uiRoutes from './http/ui.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
 import auth from './plugins/auth.js';
+import metrics from './plugins/metrics.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -99,11 +100,10 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'querystring' ? queryAjv : bodyAjv).compile(schema));
   registerJsonBodies(app);
   registerProblemHandler(app);
+  await app.register(metrics);
 
   // One line per request, without bodies or headers (SPEC §5: no personal data in logs).
   app.addHook('onResponse', (request, reply, done) => {
-    const route = request.routeOptions.url ?? 'unmatched';
-    app.metrics?.httpRequests.inc(request.method, route, reply.statusCode);
     // pino's check: at LOG_LEVEL=warn the line is not even built.
     if ((request.log as { isLevelEnabled?(level: string): boolean }).isLevelEnabled?.('info') ?? true) {
       request.log.info(

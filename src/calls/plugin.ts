@@ -5,11 +5,11 @@
 import fp from 'fastify-plugin';
 import { createCallRuntime } from '../../machines/call.runtime.js';
 import type { Config } from '../config.js';
-import { Metrics } from '../metrics.js';
 import { openStore } from '../store/index.js';
 import type { CallStore } from '../store/types.js';
 import { TimerWorker } from '../timers/worker.js';
 import { CallService, type ServiceHooks } from './service.js';
+import type { CallView } from './view.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -17,7 +17,6 @@ declare module 'fastify' {
     store: CallStore;
     calls: CallService;
     timers: TimerWorker;
-    metrics: Metrics;
   }
 }
 
@@ -29,17 +28,31 @@ export interface CoreOptions {
 
 export default fp<CoreOptions>(
   async (app, { config, hooks = {} }) => {
-    const metrics = new Metrics();
+    const { metrics } = app;
     const store = await openStore(config);
     const runtime = createCallRuntime(config.limits);
     let timers: TimerWorker | null = null;
+    const countPrompts = (view: CallView) => {
+      for (const prompt of view.prompts) metrics.promptsSaid.inc({ key: prompt.key });
+    };
 
     const calls = new CallService(store, runtime, {
       cacheSize: config.callCacheSize,
       hooks: {
         ...hooks,
+        onCreated(info) {
+          metrics.callsCreated.inc();
+          countPrompts(info.view);
+          hooks.onCreated?.(info);
+        },
         onApplied(info) {
-          metrics.eventsApplied.inc(info.type, info.source);
+          const { view } = info;
+          metrics.eventsApplied.inc({ type: info.type, source: info.source });
+          if (info.source === 'timer') metrics.timersFired.inc({ timer: info.type });
+          countPrompts(view);
+          for (const action of view.actions) if (action.type === 'supervisor.escalation') metrics.escalations.inc();
+          // Only an applied event ends a call, and an ended call takes no more: counted once.
+          if (view.status === 'ended' && view.endReason) metrics.callsEnded.inc({ reason: view.endReason });
           hooks.onApplied?.(info);
         },
         onTimerArmed: (dueAt) => timers?.armed(dueAt),
@@ -70,7 +83,6 @@ export default fp<CoreOptions>(
     metrics.gauge('callflow_stream_clients', 'Open SSE streams', () => calls.bus.subscriberCount);
 
     app.decorate('config', config);
-    app.decorate('metrics', metrics);
     app.decorate('store', store);
     app.decorate('calls', calls);
     app.decorate('timers', timers);
@@ -82,5 +94,5 @@ export default fp<CoreOptions>(
       await store.close();
     });
   },
-  { name: 'callflow-core' },
+  { name: 'callflow-core', dependencies: ['callflow-metrics'] },
 );

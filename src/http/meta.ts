@@ -53,6 +53,6 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(await app.metrics.render()),
+    reply.type(app.metrics.contentType).send(await app.metrics.render()),
   );
 };

@@ -91,14 +91,15 @@ const streamRoutes: FastifyPluginAsyncTypebox = async (app) => {
         raw.end();
         // A hijacked reply skips onResponse, so the stream's one request line (SPEC §4: info
         // logs one line per request) and its count are written here, when it ends.
-        app.metrics.httpRequests.inc(request.method, request.routeOptions.url ?? 'unmatched', 200);
+        const seconds = (performance.now() - openedAt) / 1000;
+        app.metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', 200, seconds);
         request.log.info(
           {
             method: request.method,
             // EventSource clients pass the token in the query: keep it out of the log.
             url: request.url.replace(/([?&]access_token=)[^&]*/, '$1[redacted]'),
             status: 200,
-            ms: Math.round((performance.now() - openedAt) * 10) / 10,
+            ms: Math.round(seconds * 10_000) / 10,
           },
           'request',
         );
