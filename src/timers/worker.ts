@@ -2,7 +2,9 @@
  * The durable timer worker. Timers are rows in the store (XState does not persist pending
  * delayed events: statelyai/xstate#5331); this worker sleeps until the earliest due row,
  * claims what is due and delivers each through CallService.fireTimer, the same path as
- * every other event. On start it fires whatever came due while the service was down.
+ * every other event. On start it fires whatever came due while the service was down, and after
+ * a store outage whatever came due during it: a firing commits only while its timer row is still
+ * there, so nothing fires twice.
  */
 import type { CallService } from '../calls/service.js';
 import type { CallStore } from '../store/types.js';
@@ -14,6 +16,8 @@ export interface TimerWorkerOptions {
   /** Longest sleep: bounds how late a timer armed by another process (missed notification) fires. */
   maxSleepMs?: number;
   now?: () => number;
+  /** Resolves when the store serves (at once when it does): while it is down the worker waits. */
+  whenStoreUp?: () => Promise<void>;
   onError?: (error: unknown) => void;
 }
 
@@ -28,6 +32,7 @@ export class TimerWorker {
   private readonly maxSleepMs: number;
   private readonly now: () => number;
   private readonly onError: (error: unknown) => void;
+  private readonly whenStoreUp: () => Promise<void>;
 
   constructor(
     private readonly store: CallStore,
@@ -39,6 +44,7 @@ export class TimerWorker {
     this.maxSleepMs = options.maxSleepMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => {});
+    this.whenStoreUp = options.whenStoreUp ?? (() => Promise.resolve());
   }
 
   start(): void {
@@ -73,7 +79,8 @@ export class TimerWorker {
       this.again = true;
       return;
     }
-    this.running = this.fireDue()
+    this.running = this.whenStoreUp()
+      .then(() => this.fireDue())
       .catch((error) => {
         this.onError(error);
         if (!this.stopped) this.wake(this.now() + 1000);
@@ -89,6 +96,7 @@ export class TimerWorker {
 
   private async fireDue(): Promise<void> {
     for (;;) {
+      if (this.stopped) return;
       const due = await this.store.claimDueTimers(this.now(), this.batchSize, this.leaseMs);
       if (due.length === 0 || this.stopped) break;
       await Promise.all(due.map((timer) => this.service.fireTimer(timer).catch(this.onError)));
