@@ -17,6 +17,7 @@ import { registerProblemHandler } from './http/problem.js';
 import streamRoutes from './http/stream.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
 import auth from './plugins/auth.js';
+import metrics from './plugins/metrics.js';
 import requestLog from './plugins/request-log.js';
 import shutdown from './plugins/shutdown.js';
 import staticFiles from './plugins/static-files.js';
@@ -39,6 +40,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     // Our own one-line-per-request log (onResponse below) replaces Fastify's two lines.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: DRAIN_LIMIT,
+    // The core plugin may wait up to STORE_CONNECT_TIMEOUT_SECONDS for PostgreSQL at start;
+    // Fastify's default (10 s) would cut that short.
+    pluginTimeout: Math.ceil(config.storeConnectTimeoutSeconds * 1000) + 30_000,
     // Idle keep-alive sockets close at once; requests in flight finish (SSE streams are
     // ended by their route's preClose hook).
     forceCloseConnections: 'idle',
@@ -68,6 +72,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'querystring' ? queryAjv : bodyAjv).compile(schema));
   registerJsonBodies(app);
   registerProblemHandler(app);
+  await app.register(metrics);
 
   await app.register(requestLog);
 

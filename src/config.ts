@@ -25,6 +25,8 @@ export interface Config {
   inspectUrl: string | null;
   /** SSE keep-alive comment interval. */
   keepAliveMs: number;
+  /** How long start-up waits for an unreachable PostgreSQL before it gives up (exit 1). */
+  storeConnectTimeoutSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -80,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     callCacheSize: integer(env, 'CALL_CACHE_SIZE', 20_000, 0, 10_000_000),
     inspectUrl: env.INSPECT_URL || null,
     keepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 10, 3_600_000),
+    storeConnectTimeoutSeconds: positive(env, 'STORE_CONNECT_TIMEOUT_SECONDS', 60),
   };
 }
 

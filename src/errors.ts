@@ -53,6 +53,44 @@ export const ShuttingDown = createError(
   503,
 );
 
+/** Seconds a client is asked to wait before retrying while the store is unavailable. */
+export const STORE_RETRY_AFTER_SECONDS = 2;
+
+/**
+ * The store cannot serve now (src/store/faults.ts): PostgreSQL unreachable, SQLite unable to
+ * write. `kind` names the fault; `retryAfter` becomes the Retry-After header.
+ */
+export class StoreUnavailable extends Error {
+  readonly statusCode = 503;
+  readonly code = 'STORE_UNAVAILABLE';
+  readonly retryAfter = STORE_RETRY_AFTER_SECONDS;
+  constructor(
+    readonly kind: string,
+    options?: ErrorOptions,
+  ) {
+    super(
+      `The store is unavailable (${kind}); retry shortly. An event sent again with the same id is applied once.`,
+      options,
+    );
+  }
+}
+
+/** The store's disk is full (SQLITE_FULL, PostgreSQL 53100): 507, until space is freed. */
+export class StoreDiskFull extends Error {
+  readonly statusCode = 507;
+  readonly code = 'STORE_DISK_FULL';
+  readonly kind = 'disk-full';
+  constructor(options?: ErrorOptions) {
+    super(
+      "The store's disk is full, so nothing could be written; reads still work. Retry once space is freed.",
+      options,
+    );
+  }
+}
+
+/** Answers the service gives on purpose: a 5xx of these is not "unexpected", and is not logged as an error. */
+export const EXPECTED_5XX = new Set(['SHUTTING_DOWN', 'STORE_UNAVAILABLE', 'STORE_DISK_FULL']);
+
 /** 409 with the events that are allowed instead, so a client can correct itself. */
 export class EventNotAllowed extends Error {
   readonly statusCode = 409;
@@ -78,4 +116,5 @@ export const TITLES: Record<number, string> = {
   429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
+  507: 'Insufficient Storage',
 };

@@ -1,18 +1,10 @@
 /** Starts the service: listens, and on SIGTERM/SIGINT stops accepting, finishes in-flight events, closes the store. */
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig } from './config.js';
+import { StoreStartError } from './store/connect.js';
 
 async function main() {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`callflow: configuration error: ${error.message}`);
-      process.exit(2);
-    }
-    throw error;
-  }
+  const config = loadConfig();
   const app = await buildApp(config);
   let stopping = false;
   const stop = async (signal: string) => {
@@ -34,6 +26,16 @@ async function main() {
 }
 
 main().catch((error) => {
+  // What an operator can fix gets one line, not a stack trace: a bad variable or an unwritable
+  // SQLite directory (exit 2), a store that cannot be reached or opened (exit 1).
+  if (error instanceof ConfigError) {
+    console.error(`callflow: configuration error: ${error.message}`);
+    process.exit(2);
+  }
+  if (error instanceof StoreStartError) {
+    console.error(`callflow: ${error.message}`);
+    process.exit(1);
+  }
   console.error(error);
   process.exit(1);
 });

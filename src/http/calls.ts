@@ -48,7 +48,6 @@ const callRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { view, created } = await app.calls.create(request.body);
-      if (created) app.metrics.callsCreated.inc();
       return reply.status(created ? 201 : 200).send(view);
     },
   );

@@ -42,17 +42,22 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
 
+  // Readiness follows the store (SPEC §10): down from its first fault until a probe says it is
+  // back (src/store/health.ts); while up, a ping still finds a fault nobody has met yet.
   app.get('/readyz', { schema: { hide: true } }, async (_request, reply) => {
     if (closing) return reply.status(503).send({ status: 'closing' });
+    const unavailable = () =>
+      reply.status(503).send({ status: 'store unavailable', store: app.store.kind, fault: app.storeHealth.fault });
+    if (!app.storeHealth.up) return unavailable();
     try {
       await app.store.ping();
       return { status: 'ready', store: app.store.kind };
     } catch {
-      return reply.status(503).send({ status: 'store unavailable' });
+      return unavailable();
     }
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4').send(await app.metrics.render()),
+    reply.type(app.metrics.contentType).send(await app.metrics.render()),
   );
 };

@@ -1,6 +1,6 @@
 /** One error handler: every error leaves as application/problem+json (RFC 9457). */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { EventNotAllowed, PROBLEM_BASE, TITLES, TooManyRequests } from '../errors.js';
+import { EventNotAllowed, EXPECTED_5XX, PROBLEM_BASE, StoreDiskFull, StoreUnavailable, TITLES } from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -32,11 +32,13 @@ export function registerProblemHandler(app: FastifyInstance): void {
         .replace(/^FST_ERR_/, '')
         .toLowerCase()
         .replace(/_/g, '-');
+      // A 5xx the service gives on purpose (shutting down, the store down) says what it is.
+      const unexpected = status >= 500 && !EXPECTED_5XX.has(error.code);
       const body: Record<string, unknown> = {
-        type: `${PROBLEM_BASE}${status >= 500 ? 'internal' : code}`,
+        type: `${PROBLEM_BASE}${unexpected ? 'internal' : code}`,
         title: TITLES[status] ?? 'Error',
         status,
-        detail: status >= 500 ? 'An unexpected error occurred; it has been logged.' : error.message,
+        detail: unexpected ? 'An unexpected error occurred; it has been logged.' : error.message,
         instance: request.url,
       };
       if (error.validation) {
@@ -49,8 +51,14 @@ export function registerProblemHandler(app: FastifyInstance): void {
         body.allowedEvents = error.allowedEvents;
         body.state = error.state;
       }
-      if (error instanceof TooManyRequests) void reply.header('retry-after', String(error.retryAfter));
-      if (status >= 500) request.log.error({ err: error }, 'request failed');
+      const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
+      if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
+      if (error instanceof StoreUnavailable || error instanceof StoreDiskFull) {
+        body.kind = error.kind;
+        // Counted for the fault's log lines (src/store/health.ts), instead of a line per request.
+        request.server.storeHealth?.refused();
+      }
+      if (unexpected) request.log.error({ err: error }, 'request failed');
       void reply.status(status).type('application/problem+json').send(body);
     },
   );

@@ -120,6 +120,9 @@ export const Problem = Type.Object(
     errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
     allowedEvents: Type.Optional(Type.Array(Type.String())),
     state: Type.Optional(StatePath),
+    kind: Type.Optional(
+      Type.String({ description: 'A store fault (503, 507): what is wrong, e.g. unreachable, disk-full' }),
+    ),
   },
   { title: 'Problem (RFC 9457)' },
 );

@@ -21,6 +21,8 @@ export interface JobWorkerOptions {
   /** Longest sleep: bounds how late a timer armed by another process (missed notification) fires. */
   maxSleepMs?: number;
   now?: () => number;
+  /** Resolves when the store serves (at once when it does): while it is down the worker waits. */
+  whenStoreUp?: () => Promise<void>;
   onError?: (error: unknown) => void;
 }
 
@@ -37,6 +39,7 @@ export class JobWorker {
   private readonly maxSleepMs: number;
   private readonly now: () => number;
   private readonly onError: (error: unknown) => void;
+  private readonly whenStoreUp: () => Promise<void>;
 
   constructor(
     private readonly store: CallStore,
@@ -47,6 +50,7 @@ export class JobWorker {
     this.maxSleepMs = options.maxSleepMs ?? 60_000;
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => {});
+    this.whenStoreUp = options.whenStoreUp ?? (() => Promise.resolve());
   }
 
   /** Runs jobs of `task` with `handler` (one handler a task). */
@@ -92,7 +96,10 @@ export class JobWorker {
       this.again = true;
       return;
     }
-    this.running = this.fireDue()
+    // After a store outage, whatever came due during it runs: a call timer's firing commits only
+    // while its row is still there, and other tasks end their job conditionally, so nothing runs twice.
+    this.running = this.whenStoreUp()
+      .then(() => this.fireDue())
       .catch((error) => {
         this.onError(error);
         if (!this.stopped) this.wake(this.now() + 1000);
@@ -108,6 +115,7 @@ export class JobWorker {
 
   private async fireDue(): Promise<void> {
     for (;;) {
+      if (this.stopped) return;
       const due = await this.store.claimDueTimers(this.now(), this.batchSize, this.leaseMs);
       if (due.length === 0 || this.stopped) break;
       await Promise.all(due.map((job) => this.run(job)));

@@ -8,7 +8,10 @@
  */
 import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { WRITER_DOWN } from './faults.js';
+import { prepareProbe, setMaxPageCount } from './sqlite-probe.js';
 import { prepareWrites, type WriteCall, type WriteOp, type Writes } from './sqlite-writes.js';
+import { reviveError, type SerializedError } from './thread-errors.js';
 import type { CommitOutcome } from './types.js';
 
 export interface Writer {
@@ -17,6 +20,10 @@ export interface Writer {
   commit(ops: WriteOp[]): Promise<CommitOutcome[]>;
   /** Any other write, by name (jobs, capabilities' transactions). */
   call<C extends WriteCall>(call: C): Promise<ReturnType<Writes[C['method']]>>;
+  /** A write that needs fresh pages, undone (sqlite-probe.ts): rejects while the store cannot write. */
+  probe(): Promise<void>;
+  /** Caps the database's size in pages on the writer's connection; answers the cap in force. */
+  maxPageCount(pages: number): Promise<number>;
   /** Throws when the writer can no longer write (its thread died): the store is not ready. */
   check(): void;
   close(): Promise<void>;
@@ -24,6 +31,7 @@ export interface Writer {
 
 export function inThreadWriter(db: Database.Database): Writer {
   const writes = prepareWrites(db);
+  const probe = prepareProbe(db);
   return {
     concurrency: 1,
     async commit(ops) {
@@ -31,6 +39,12 @@ export function inThreadWriter(db: Database.Database): Writer {
     },
     async call(call) {
       return invoke(writes, call) as never;
+    },
+    async probe() {
+      probe();
+    },
+    async maxPageCount(pages) {
+      return setMaxPageCount(db, pages);
     },
     check() {},
     async close() {},
@@ -42,13 +56,22 @@ export function invoke(writes: Writes, call: WriteCall): unknown {
   return (writes[call.method] as (...args: unknown[]) => unknown)(...call.args);
 }
 
-export type WriterRequest = { id: number; op: 'commit'; ops: WriteOp[] } | { id: number; op: 'call'; call: WriteCall };
+export type WriterRequest =
+  | { id: number; op: 'commit'; ops: WriteOp[] }
+  | { id: number; op: 'call'; call: WriteCall }
+  | { id: number; op: 'probe' }
+  | { id: number; op: 'maxPageCount'; pages: number };
+
+/** The thread is gone (it is restarted): a transient store fault, not a bug. */
+function writerDown(message: string): Error {
+  return Object.assign(new Error(message), { code: WRITER_DOWN });
+}
 
 export type WriterReply =
   | { id: number; ok: true; result: unknown }
-  | { id: number; ok: false; error: { name: string; message: string; code?: string } }
+  | { id: number; ok: false; error: SerializedError }
   | { ready: true }
-  | { failed: { name: string; message: string; code?: string } }
+  | { failed: SerializedError }
   | { closed: true };
 
 export interface WriterThreadOptions {
@@ -123,9 +146,17 @@ export class WriterThread implements Writer {
     return this.request({ op: 'call', call });
   }
 
+  probe(): Promise<void> {
+    return this.request<void>({ op: 'probe' });
+  }
+
+  maxPageCount(pages: number): Promise<number> {
+    return this.request<number>({ op: 'maxPageCount', pages });
+  }
+
   check(): void {
     if (this.failure) throw this.failure;
-    if (!this.thread) throw new Error('SQLite writer thread is not running');
+    if (!this.thread) throw writerDown('SQLite writer thread is not running');
   }
 
   /** Closes the writer's connection; every call waits for the same close. */
@@ -150,7 +181,7 @@ export class WriterThread implements Writer {
   private request<T>(message: { op: WriterRequest['op'] } & Record<string, unknown>): Promise<T> {
     if (this.closing) return Promise.reject(new Error('SQLite writer is closed'));
     const thread = this.thread;
-    if (!thread) return Promise.reject(this.failure ?? new Error('SQLite writer thread is not running'));
+    if (!thread) return Promise.reject(this.failure ?? writerDown('SQLite writer thread is not running'));
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       // Referenced while an answer is awaited (an idle writer must not keep the process up, a
@@ -198,18 +229,18 @@ export class WriterThread implements Writer {
           return resolve();
         }
         if ('closed' in reply) return markClosed();
-        if ('failed' in reply) return died(Object.assign(new Error(reply.failed.message), reply.failed));
+        if ('failed' in reply) return died(reviveError(reply.failed));
         const p = pending.get(reply.id);
         if (!p) return;
         pending.delete(reply.id);
         if (pending.size === 0 && !this.closing) worker.unref();
         if (reply.ok) p.resolve(reply.result);
-        else p.reject(Object.assign(new Error(reply.error.message), reply.error));
+        else p.reject(reviveError(reply.error));
       });
       worker.on('error', (error) => died(error));
       worker.on('exit', (code) => {
         if (this.closing && pending.size === 0) return markClosed();
-        died(new Error(`SQLite writer thread exited (code ${code})`));
+        died(writerDown(`SQLite writer thread exited (code ${code})`));
       });
     });
   }

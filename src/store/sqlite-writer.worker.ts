@@ -4,8 +4,10 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { prepareProbe, setMaxPageCount } from './sqlite-probe.js';
 import { invoke, type WriterReply, type WriterRequest, type WriterThreadOptions } from './sqlite-writer.js';
 import { configureConnection, prepareWrites } from './sqlite-writes.js';
+import { serializeError } from './thread-errors.js';
 
 const options = workerData as WriterThreadOptions;
 const port = parentPort!;
@@ -13,17 +15,31 @@ const reply = (message: WriterReply) => port.postMessage(message);
 
 let db: Database.Database;
 let writes: ReturnType<typeof prepareWrites>;
+let probe: () => void;
 try {
   db = new Database(options.location);
   configureConnection(db, options.synchronous);
   // Checkpoints run on the checkpointer thread, never inside a commit.
   db.pragma('wal_autocheckpoint = 0');
   writes = prepareWrites(db);
+  probe = prepareProbe(db);
 } catch (error) {
   // An error thrown here would reach the parent without its message.
-  const { message, code } = error as Error & { code?: string };
-  reply({ failed: { name: 'Error', message, ...(code === undefined ? {} : { code }) } });
+  reply({ failed: serializeError(error) });
   process.exit(1);
+}
+
+function run(request: WriterRequest): unknown {
+  switch (request.op) {
+    case 'commit':
+      return writes.commit(request.ops);
+    case 'call':
+      return invoke(writes, request.call);
+    case 'probe':
+      return probe();
+    case 'maxPageCount':
+      return setMaxPageCount(db, request.pages);
+  }
 }
 
 port.on('message', (request: WriterRequest | { op: 'close' }) => {
@@ -34,11 +50,9 @@ port.on('message', (request: WriterRequest | { op: 'close' }) => {
     return;
   }
   try {
-    const result = request.op === 'commit' ? writes.commit(request.ops) : invoke(writes, request.call);
-    reply({ id: request.id, ok: true, result });
+    reply({ id: request.id, ok: true, result: run(request) });
   } catch (error) {
-    const { name, message, code } = error as Error & { code?: string };
-    reply({ id: request.id, ok: false, error: { name, message, ...(code === undefined ? {} : { code }) } });
+    reply({ id: request.id, ok: false, error: serializeError(error) });
   }
 });
 reply({ ready: true });

@@ -3,11 +3,13 @@
  * connection; every write (a batch of changes is one BEGIN IMMEDIATE transaction) runs on the
  * writer (sqlite-writer.ts: its own thread for a file).
  */
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { accessSync, constants, existsSync, mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
+import { ConfigError } from '../config.js';
 import { parseJson, type Row, toCall, toHistory, toTimer } from './rows.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
+import { PROBE_TABLE_SQL } from './sqlite-probe.js';
 import { inThreadWriter, startWriterThread, type Writer } from './sqlite-writer.js';
 import { configureConnection, toWriteOp } from './sqlite-writes.js';
 import type { CallStatus, CallStore, ListQuery } from './types.js';
@@ -67,17 +69,25 @@ const MIGRATIONS: string[] = [
    ALTER TABLE calls ADD COLUMN operator_id TEXT;
    ALTER TABLE calls ADD COLUMN script_version INTEGER NOT NULL DEFAULT 1;
    CREATE INDEX calls_by_operator ON calls (operator_id, call_id) WHERE operator_id IS NOT NULL;`,
+  // The write probe's table (sqlite-probe.ts): readiness asks whether the store can write.
+  PROBE_TABLE_SQL,
 ];
 
 export interface SqliteOptions {
   synchronous?: 'NORMAL' | 'FULL';
 }
 
-export async function openSqliteStore(location: string, options: SqliteOptions = {}): Promise<CallStore> {
+/** The SQLite store, with what only SQLite has. */
+export interface SqliteStore extends CallStore {
+  /** Caps the database at this many pages (sqlite-probe.ts); tests simulate a full disk with it. */
+  maxPageCount(pages: number): Promise<number>;
+}
+
+export async function openSqliteStore(location: string, options: SqliteOptions = {}): Promise<SqliteStore> {
   const inMemory = location === ':memory:';
-  if (!inMemory) mkdirSync(dirname(location), { recursive: true });
+  if (!inMemory) ensureWritableDirectory(location);
   const synchronous = options.synchronous ?? 'NORMAL';
-  const db = new Database(location);
+  const db = openDatabase(location);
   configureConnection(db, synchronous);
   // Checkpoints run on a worker thread (sqlite-checkpointer.ts), not inside a commit.
   const checkpointer = inMemory ? null : startCheckpointer(location);
@@ -197,7 +207,10 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
     async ping() {
       writer.check();
       db.prepare('SELECT 1').get();
+      // Readable is not enough: a full disk still reads (the health probes with this while down).
+      await writer.probe();
     },
+    maxPageCount: (pages) => writer.maxPageCount(pages),
     async close() {
       await writer.close();
       await checkpointer?.stop();
@@ -207,6 +220,38 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
       }
     },
   };
+}
+
+/**
+ * The file's directory exists (it is created) and can be written: otherwise a clear message at
+ * start, as for a bad variable (exit 2), instead of SQLite's "unable to open database file".
+ */
+function ensureWritableDirectory(location: string): void {
+  const dir = resolve(dirname(location));
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+    if (existsSync(location)) accessSync(location, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    const { code } = error as NodeJS.ErrnoException;
+    throw new ConfigError(
+      `DATABASE_URL names a SQLite file in "${dir}", which cannot be created or written (${code ?? (error as Error).message})`,
+    );
+  }
+}
+
+function openDatabase(location: string): Database.Database {
+  try {
+    return new Database(location);
+  } catch (error) {
+    const { code } = error as { code?: string };
+    if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') {
+      throw new ConfigError(
+        `DATABASE_URL names a SQLite file that cannot be opened for writing: ${location} (${code})`,
+      );
+    }
+    throw error;
+  }
 }
 
 function migrate(db: Database.Database): void {

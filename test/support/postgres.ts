@@ -40,6 +40,16 @@ export interface TestPostgres {
   stop(): Promise<void>;
 }
 
+/** A throwaway server of a test's own, which the test may kill and start again. */
+export interface OwnPostgres extends TestPostgres {
+  dir: string;
+  port: number;
+  /** kill -9 of the postmaster (its backends follow); the data directory stays. */
+  kill(): Promise<void>;
+  /** Starts the server again on the same data directory and port (crash recovery first). */
+  start(): Promise<void>;
+}
+
 export function configuredPostgresUrl(env: NodeJS.ProcessEnv = process.env): string | null {
   for (const candidate of [env.TEST_DATABASE_URL, env.DATABASE_URL]) {
     if (candidate && /^postgres(ql)?:\/\//.test(candidate)) return candidate;
@@ -50,6 +60,8 @@ export function configuredPostgresUrl(env: NodeJS.ProcessEnv = process.env): str
 export interface ThrowawayOptions {
   /** Keep fsync and synchronous_commit on (benchmarks); tests turn them off. */
   durable?: boolean;
+  /** Listen here (a test that starts the service before its database); default a free port. */
+  port?: number;
 }
 
 const asRoot = () => process.getuid?.() === 0;
@@ -59,7 +71,7 @@ function pgRun(bin: string, args: string[]) {
   return asRoot() ? run('runuser', ['-u', 'postgres', '--', bin, ...args]) : run(bin, args);
 }
 
-export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Promise<TestPostgres> {
+export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Promise<OwnPostgres> {
   const dir = mkdtempSync(join(tmpdir(), 'callflow-pg-'));
   const data = join(dir, 'data');
   const log = join(dir, 'postgres.log');
@@ -70,7 +82,7 @@ export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Pr
       });
       chownSync(dir, Number(ids[0].stdout.trim()), Number(ids[1].stdout.trim()));
     }
-    const port = await freePort();
+    const port = options.port ?? (await freePort());
     await pgRun('initdb', [
       '-D',
       data,
@@ -92,13 +104,53 @@ export async function startThrowawayPostgres(options: ThrowawayOptions = {}): Pr
       '-c max_connections=300',
       '-c shared_buffers=64MB',
     ].join(' ');
-    await pgRun('pg_ctl', ['-D', data, '-l', log, '-o', settings, '-w', '-t', '30', 'start']);
-    return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, dir, stop: () => stopThrowawayPostgres(dir) };
+    const start = () => pgRun('pg_ctl', ['-D', data, '-l', log, '-o', settings, '-w', '-t', '30', 'start']);
+    await start();
+    return {
+      url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+      dir,
+      port,
+      stop: () => stopThrowawayPostgres(dir),
+      kill: () => killPostgres(data),
+      async start() {
+        // A killed postmaster's backends may hold its shared memory for a moment.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await start();
+            return;
+          } catch (error) {
+            if (attempt >= 20) throw error;
+            await new Promise((r) => setTimeout(r, 250));
+          }
+        }
+      },
+    };
   } catch (error) {
     const detail = existsSync(log) ? readFileSync(log, 'utf8') : '';
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`could not start a throwaway PostgreSQL: ${(error as Error).message}\n${detail}`);
   }
+}
+
+/** SIGKILL to the postmaster named in postmaster.pid; returns once it is gone. Its backends
+ *  exit by themselves when they notice (start() retries while they still hold its memory). */
+async function killPostgres(data: string): Promise<void> {
+  const pidFile = join(data, 'postmaster.pid');
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!alive()) return;
+  process.kill(pid, 'SIGKILL');
+  const deadline = Date.now() + 10_000;
+  while (alive() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
 export async function stopThrowawayPostgres(dir: string): Promise<void> {
