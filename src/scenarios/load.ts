@@ -53,14 +53,16 @@ export function parseScenario(text: string, file: string): LoadedScenario {
   if (doc.contents === null) throw new ScenarioFileError(file, [{ line: 1, where: '', message: 'the file is empty' }]);
   const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
   if (!validateScenario(value)) {
-    const problems = describeErrors(validateScenario.errors ?? []).map(({ path, where, message }) => ({
-      line: lineAt(nodeAt(doc, path)?.range?.[0] ?? 0),
+    const located = describeErrors(validateScenario.errors ?? []).map(({ path, where, message }) => ({
+      offset: nodeAt(doc, path)?.range?.[0] ?? 0,
       where,
       message,
     }));
+    // In the order they are written.
+    located.sort((a, b) => a.offset - b.offset);
     throw new ScenarioFileError(
       file,
-      problems.sort((a, b) => a.line - b.line),
+      located.map(({ offset, where, message }) => ({ line: lineAt(offset), where, message })),
     );
   }
   const steps = doc.get('steps', true);
@@ -192,6 +194,9 @@ function nodeAt(doc: Document, path: (string | number)[]): Node | null {
 
 /** The allowed value nearest to a misspelt one (edit distance), for "did you mean". */
 function closest(given: string, allowed: string[]): string {
+  // A value cut short ("customer.repeat") means the name it starts.
+  const extensions = allowed.filter((a) => a.startsWith(given)).sort((a, b) => a.length - b.length);
+  if (extensions[0]) return extensions[0];
   let best = allowed[0] ?? '';
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of allowed) {
