@@ -8,8 +8,10 @@ import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createCallRuntime } from '../../machines/call.runtime.js';
 import { END_REASONS, PROMPT_KEYS, scenarioJsonSchema } from '../../src/scenarios/format.js';
-import { loadScenarioFile } from '../../src/scenarios/load.js';
+import { inProcessDriver } from '../../src/scenarios/in-process.js';
+import { loadScenarioFile, parseScenario } from '../../src/scenarios/load.js';
 import { failureLines } from '../../src/scenarios/report.js';
+import { runScenario } from '../../src/scenarios/run.js';
 import { runFiles, SHIPPED_DIR, scenarioFiles } from '../../src/scenarios/suite.js';
 
 const files = await scenarioFiles([SHIPPED_DIR]);
@@ -81,5 +83,16 @@ describe('shipped scenarios, in-process', () => {
   it('scenarios/scenario.schema.json is the one generated from the TypeBox schemas (npm run scenarios:schema)', () => {
     const onDisk = JSON.parse(readFileSync(join(SHIPPED_DIR, 'scenario.schema.json'), 'utf8'));
     expect(onDisk).toEqual(scenarioJsonSchema());
+  });
+});
+
+describe('docs/scenarios.md', () => {
+  it('its example scenario is valid and passes', async () => {
+    const doc = readFileSync(new URL('../../docs/scenarios.md', import.meta.url), 'utf8');
+    const example = /```yaml\n([\s\S]*?)```/.exec(doc)?.[1];
+    expect(example).toBeDefined();
+    const result = await runScenario(parseScenario(example!, 'docs/scenarios.md'), inProcessDriver());
+    expect(failureLines(result)).toEqual([]);
+    expect(result.steps.length).toBeGreaterThan(5);
   });
 });
