@@ -6,7 +6,6 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyContextConfig } from 'fastify';
 import { parseScenario } from '../scenarios/load.js';
 import { SHIPPED_DIR, scenarioFiles } from '../scenarios/suite.js';
 import { problems } from './schemas.js';
@@ -34,7 +33,7 @@ const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/scenarios',
     {
-      config: { role: 'operator' } as FastifyContextConfig,
+      config: { role: 'operator' },
       schema: {
         summary: 'The shipped scenario files',
         description: 'Each with its YAML, as POST /v1/simulate takes it in `scenario`.',

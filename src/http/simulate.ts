@@ -11,7 +11,6 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
-import type { FastifyContextConfig } from 'fastify';
 import { InvalidBody } from '../errors.js';
 import { MAX_STEPS, type Scenario, StepEnvelope } from '../scenarios/format.js';
 import { inProcessDriver } from '../scenarios/in-process.js';
@@ -160,7 +159,7 @@ const simulateRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/simulate',
     {
-      config: { role: 'operator' } as FastifyContextConfig,
+      config: { role: 'operator' },
       schema: {
         summary: 'Run scenario steps on a throwaway call',
         description:

@@ -225,18 +225,24 @@ describe('POST /v1/simulate', () => {
     expect(Array.isArray(problem.errors)).toBe(true);
   });
 
-  it('with API_TOKENS it needs a token', async () => {
-    const secured = await buildTestApp({ API_TOKENS: 'simulate-token' });
+  it('needs the operator role (SPEC §6): no token 401, telephony 403, operator and supervisor 200', async () => {
+    const secured = await buildTestApp({ API_TOKENS: 'tel-1:telephony,op-1:operator,sup-1:supervisor' });
     try {
       const body = { steps: [{ event: 'call.hold' }] };
-      problemOf(await post(secured, '/v1/simulate', body), 401);
-      const ok = await secured.inject({
-        method: 'POST',
-        url: '/v1/simulate',
-        payload: body,
-        headers: { authorization: 'Bearer simulate-token' },
-      });
-      expect(ok.statusCode).toBe(200);
+      const as = (token: string | null, url = '/v1/simulate', method: 'POST' | 'GET' = 'POST') =>
+        secured.inject({
+          method,
+          url,
+          ...(method === 'POST' ? { payload: body } : {}),
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        });
+      problemOf(await as(null), 401);
+      const forbidden = problemOf(await as('tel-1'), 403);
+      expect(forbidden.detail).toMatch(/operator/);
+      expect((await as('op-1')).statusCode).toBe(200);
+      expect((await as('sup-1')).statusCode).toBe(200);
+      problemOf(await as('tel-1', '/v1/scenarios', 'GET'), 403);
+      expect((await as('op-1', '/v1/scenarios', 'GET')).statusCode).toBe(200);
     } finally {
       await secured.close();
     }
