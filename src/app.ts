@@ -14,6 +14,8 @@ import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
 import { healthRoutes, scriptRoutes } from './http/meta.js';
 import { registerProblemHandler } from './http/problem.js';
+import scenarioRoutes from './http/scenarios.js';
+import simulateRoutes from './http/simulate.js';
 import streamRoutes from './http/stream.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
 import auth from './plugins/auth.js';
@@ -117,6 +119,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await v1.register(callRoutes);
       await v1.register(streamRoutes);
       await v1.register(scriptRoutes);
+      await v1.register(simulateRoutes);
+      await v1.register(scenarioRoutes);
     },
     { prefix: '/v1' },
   );
