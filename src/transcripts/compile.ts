@@ -35,6 +35,8 @@ export interface CompiledLexicon {
   events: CompiledEvent[];
   minConfidence: number;
   names: ReturnType<typeof createNameMatcher>;
+  /** How many distinct terms the patterns use (the size of a line's memo). */
+  termCount: number;
 }
 
 export class LexiconError extends Error {}
@@ -76,14 +78,18 @@ export function compileLexicon(lexicon: Lexicon, locale: string, names: NameList
   const sets = new Map(Object.entries(lexicon.sets));
 
   const events: CompiledEvent[] = [];
+  const terms: TermContext['terms'] = new Map();
+  const notNames = new Set(lexicon.notNames.map(normal));
   for (const [type, entry] of Object.entries(lexicon.events)) {
     if (!KNOWN_EVENTS.has(type)) throw new LexiconError(`lexicon.events: "${type}" is not an event of the script`);
     const ctx: TermContext = {
+      terms,
+      scope: type,
       stem,
       sets,
       slots: entry.slots ?? {},
       names: nameMatcher,
-      notNames: new Set(lexicon.notNames.map(normal)),
+      notNames,
       negations,
     };
     const compileOne = (pattern: LexiconPattern, where: string): CompiledRule => {
@@ -135,6 +141,7 @@ export function compileLexicon(lexicon: Lexicon, locale: string, names: NameList
     events,
     minConfidence: lexicon.minConfidence,
     names: nameMatcher,
+    termCount: terms.size,
   };
 }
 

@@ -23,6 +23,8 @@ export type Hit = { slot: string; value: string } | { name: 'firstName' | 'patro
 export type TermTest = (token: Token) => Hit | false;
 
 interface Step {
+  /** The term's number in its lexicon: a line remembers what each term found (LineMemo). */
+  id: number;
   test: TermTest;
   /** Words allowed between the previous term and this one. */
   gap: number;
@@ -53,10 +55,64 @@ export interface CompiledPattern {
   /** The pattern names a negation itself ("не слышу"): a negation before it does not cancel it. */
   hasNegation: boolean;
   /** The first match that `accept` takes (every match when it is absent), or null. */
-  match(words: Words, accept?: (match: Match) => boolean): Match | null;
+  match<S>(words: Words, accept?: Accept<S>, state?: S): Match | null;
+}
+
+export type Accept<S> = (match: Match, state: S) => boolean;
+
+/**
+ * What each term found in each word of one line, filled as matching asks: patterns share
+ * terms ("@thing", "не"), so a term is tried on a word once per line, not once per pattern.
+ */
+export class LineMemo {
+  private readonly hits: ((Hit | false)[] | undefined)[];
+  /** Per term: 0 not known yet, 1 found in no word, 2 found in some word. */
+  private readonly anywhere: Uint8Array;
+
+  constructor(
+    terms: number,
+    private readonly words: Words,
+  ) {
+    this.hits = new Array(terms);
+    this.anywhere = new Uint8Array(terms);
+  }
+
+  at(step: Step, index: number): Hit | false {
+    let row = this.hits[step.id];
+    if (!row) {
+      row = new Array(this.words.content.length);
+      this.hits[step.id] = row;
+    }
+    let hit = row[index];
+    if (hit === undefined) {
+      hit = step.test(this.words.content[index]!);
+      row[index] = hit;
+    }
+    return hit;
+  }
+
+  /** Whether the term is found in any word of the line (a pattern whose term is not is skipped). */
+  somewhere(step: Step): boolean {
+    let known = this.anywhere[step.id]!;
+    if (known === 0) {
+      known = 1;
+      for (let i = 0; i < this.words.content.length; i++) {
+        if (this.at(step, i)) {
+          known = 2;
+          break;
+        }
+      }
+      this.anywhere[step.id] = known;
+    }
+    return known === 2;
+  }
 }
 
 export interface TermContext {
+  /** Terms compiled so far in this lexicon, by source: one number (and one memo) each. */
+  terms: Map<string, { id: number; test: TermTest; negation: boolean }>;
+  /** Part of a term's key when its meaning depends on the event (slots). */
+  scope: string;
   stem: Stem;
   sets: ReadonlyMap<string, string[]>;
   slots: Readonly<Record<string, Record<string, string[]>>>;
@@ -202,8 +258,13 @@ function compileGroup(source: string, ctx: TermContext): Group {
       gap = GAP;
       continue;
     }
-    const { test, negation } = compileAlternatives(splitAlternatives(part), ctx);
-    steps.push({ test, gap, negation });
+    const key = part.includes('{') ? `${ctx.scope}\u0000${part}` : part;
+    let term = ctx.terms.get(key);
+    if (!term) {
+      term = { id: ctx.terms.size, ...compileAlternatives(splitAlternatives(part), ctx) };
+      ctx.terms.set(key, term);
+    }
+    steps.push({ id: term.id, test: term.test, gap, negation: term.negation });
     gap = 0;
   }
   if (steps.length === 0 || gap > 0) throw new PatternError('".." must stand between two terms');
@@ -216,7 +277,7 @@ export function compilePattern(source: string, ctx: TermContext): CompiledPatter
     source,
     groups,
     hasNegation: groups.some((group) => group.steps.some((step) => step.negation)),
-    match: (words, accept) => matchPattern(groups, words, accept),
+    match: (words, accept, state) => matchPattern(groups, words, accept, state),
   };
 }
 
@@ -225,36 +286,50 @@ interface Partial {
   hits: Hit[];
 }
 
-/** The first way the group matches from `start` (shortest gaps first). */
+function hitAt(words: Words, step: Step, index: number): Hit | false {
+  return words.memo ? words.memo.at(step, index) : step.test(words.content[index]!);
+}
+
+/** Steps k.. from word `at` on; fills `tokens` and `hits` (shortest gaps first). */
+function walk(group: Group, words: Words, k: number, at: number, tokens: number[], hits: Hit[]): boolean {
+  const steps = group.steps;
+  const step = steps[k]!;
+  const n = words.content.length;
+  const last = k === 0 ? at : Math.min(at + step.gap, n - 1);
+  const lastStep = k + 1 === steps.length;
+  for (let i = at; i <= last; i++) {
+    // A gap never crosses a clause boundary.
+    if (i > at && words.boundary[i - 1]) break;
+    if (lastStep && group.atEnd && i !== n - 1) continue;
+    const hit = hitAt(words, step, i);
+    if (!hit) continue;
+    tokens.push(i);
+    hits.push(hit);
+    if (lastStep || (i + 1 < n && walk(group, words, k + 1, i + 1, tokens, hits))) return true;
+    tokens.pop();
+    hits.pop();
+  }
+  return false;
+}
+
+/** The first way the group matches from `start`. */
 function matchFrom(group: Group, words: Words, start: number): Partial | null {
-  const { steps, atEnd } = group;
   const tokens: number[] = [];
   const hits: Hit[] = [];
-  const content = words.content;
-  const walk = (k: number, at: number): boolean => {
-    const step = steps[k]!;
-    const last = k === 0 ? at : Math.min(at + step.gap, content.length - 1);
-    for (let i = at; i <= last; i++) {
-      // A gap never crosses a clause boundary.
-      if (i > at && words.boundary[i - 1]) break;
-      const hit = step.test(content[i]!);
-      if (!hit) continue;
-      const lastStep = k + 1 === steps.length;
-      if (lastStep && atEnd && i !== content.length - 1) continue;
-      tokens.push(i);
-      hits.push(hit);
-      if (lastStep || (i + 1 < content.length && walk(k + 1, i + 1))) return true;
-      tokens.pop();
-      hits.pop();
-    }
-    return false;
-  };
-  return start < content.length && walk(0, start) ? { tokens, hits } : null;
+  return start < words.content.length && walk(group, words, 0, start, tokens, hits) ? { tokens, hits } : null;
 }
 
 /** Where a group may start: only at the first word for `^`. */
 function lastStart(group: Group, words: Words): number {
   return group.atStart ? Math.min(0, words.content.length - 1) : words.content.length - 1;
+}
+
+/** Whether every term of the group is somewhere in the line (else it cannot match). */
+function possible(group: Group, words: Words): boolean {
+  const memo = words.memo;
+  if (!memo) return true;
+  for (const step of group.steps) if (!memo.somewhere(step)) return false;
+  return true;
 }
 
 function matchesOfGroup(group: Group, words: Words): Partial[] {
@@ -271,14 +346,20 @@ function spanHasBoundary(words: Words, from: number, to: number, matched: Readon
   return false;
 }
 
-function matchPattern(groups: Group[], words: Words, accept?: (match: Match) => boolean): Match | null {
+function matchPattern<S>(
+  groups: Group[],
+  words: Words,
+  accept: Accept<S> | undefined,
+  state: S | undefined,
+): Match | null {
+  for (const group of groups) if (!possible(group, words)) return null;
   if (groups.length === 1) {
     const group = groups[0]!;
     for (let start = 0; start <= lastStart(group, words); start++) {
       const partial = matchFrom(group, words, start);
       if (!partial) continue;
       const match = toMatch([partial]);
-      if (!accept || accept(match)) return match;
+      if (!accept || accept(match, state as S)) return match;
     }
     return null;
   }
@@ -297,7 +378,7 @@ function matchPattern(groups: Group[], words: Words, accept?: (match: Match) => 
       const span = to - from;
       if (span >= WINDOW || span >= bestSpan) return;
       if (spanHasBoundary(words, from, to, new Set(all))) return;
-      if (accept && !accept(toMatch(chosen))) return;
+      if (accept && !accept(toMatch(chosen), state as S)) return;
       best = [...chosen];
       bestSpan = span;
       return;

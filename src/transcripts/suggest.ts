@@ -9,7 +9,7 @@ import type { Lexicon, NameList } from '../../machines/lexicon.js';
 import { type CompiledEvent, type CompiledLexicon, compiledLexicon } from './compile.js';
 import { capitalise, shippedNames } from './names.js';
 import { anyNegated } from './negation.js';
-import type { Match } from './pattern.js';
+import { LineMemo, type Match } from './pattern.js';
 import { tokenise, type Words } from './tokens.js';
 import { extractTopic } from './topic.js';
 
@@ -53,19 +53,18 @@ export function suggest(text: string, options: SuggestOptions): Suggestion[] {
   const words = tokenise(text, lexicon.tokens);
   const allowed = new Set(options.allowedEvents);
 
+  words.memo = new LineMemo(lexicon.termCount, words);
   const found: Found[] = [];
+  const state: AcceptState = { words, lexicon, event: lexicon.events[0]!, negatable: false, data: undefined };
   for (const event of lexicon.events) {
     if (!allowed.has(event.type) || event.type === SPEECH) continue;
     if (event.unless.some((pattern) => pattern.match(words))) continue;
+    state.event = event;
     for (const rule of event.rules) {
-      let data: Record<string, string> | null | undefined;
-      const match = rule.pattern.match(words, (candidate) => {
-        // "теперь не слышу": a negation inside the match cancels it as well as one before it.
-        if (rule.negatable && anyNegated(words, candidate.tokens, lexicon.negation)) return false;
-        data = dataOf(event, candidate, words, lexicon);
-        return data !== null;
-      });
-      if (!match || data === null) continue;
+      state.negatable = rule.negatable;
+      const match = rule.pattern.match(words, acceptMatch, state);
+      if (!match) continue;
+      const data = state.data ?? undefined;
       found.push({ type: event.type, data, key: keyOf(event.type, data), weight: rule.weight, tokens: match.tokens });
     }
   }
@@ -75,6 +74,22 @@ export function suggest(text: string, options: SuggestOptions): Suggestion[] {
   return suggestions
     .filter((s) => s.confidence >= lexicon.minConfidence)
     .sort((a, b) => b.confidence - a.confidence || order(a.type) - order(b.type));
+}
+
+interface AcceptState {
+  words: Words;
+  lexicon: CompiledLexicon;
+  event: CompiledEvent;
+  negatable: boolean;
+  /** The accepted match's data (undefined: the event takes none). */
+  data: Record<string, string> | null | undefined;
+}
+
+/** Whether a match counts: not negated ("теперь не слышу") and with the data its event needs. */
+function acceptMatch(candidate: Match, state: AcceptState): boolean {
+  if (state.negatable && anyNegated(state.words, candidate.tokens, state.lexicon.negation)) return false;
+  state.data = dataOf(state.event, candidate, state.words, state.lexicon);
+  return state.data !== null;
 }
 
 const EVENT_ORDER = new Map(Object.keys(EVENT_DATA).map((type, i) => [type, i]));

@@ -4,6 +4,7 @@
  * replaced) and a stem, and keeps where it stood in the text so evidence quotes the
  * customer's own words.
  */
+import type { LineMemo } from './pattern.js';
 import type { Stem } from './stemmer.js';
 
 export interface Token {
@@ -24,6 +25,8 @@ export interface Words {
   content: Token[];
   /** Per content word, whether it is a clause boundary ("но", "а"): no gap reaches across one. */
   boundary: boolean[];
+  /** What the lexicon's terms found in these words, when matching a whole lexicon. */
+  memo?: LineMemo;
 }
 
 export interface TokenRules {
