@@ -10,6 +10,8 @@
  *   sync        (e) SQLITE_SYNCHRONOUS=FULL vs NORMAL
  *   memory      (c) bytes per active call at 100,000 calls (heap and RSS, forced GC)
  *   timers      (d) lateness of hold checks, 10,000 holds spread over 10 s
+ *   transcripts transcript suggestions: p99 per utterance at 1,000 utterances/s vs splitting the same
+ *               lines into words (bench/transcripts.ts)
  *   profile     CPU profile of the event path (automatic in a full run when the ratio < 0.5);
  *               --profile-target postgres profiles another target of targets.ts (first node)
  * --variants adds VARIANT_TARGETS (targets.ts: tuning experiments) to the throughput rounds.
@@ -36,9 +38,10 @@ import {
   VARIANT_TARGETS,
 } from './targets.js';
 import { measureTimers, type TimerMode, type TimerResult } from './timers.js';
+import { measureTranscripts, TRANSCRIPT_GOALS, type TranscriptResult } from './transcripts.js';
 
 const GOALS = { throughputRatio: 0.5, p99Ratio: 1.5, bytesPerCall: 2048, timerP99Ms: 50 };
-const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'profile'] as const;
+const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'transcripts', 'profile'] as const;
 type Section = (typeof SECTIONS)[number];
 
 const { values: args } = parseArgs({
@@ -142,6 +145,7 @@ const results: {
   sync?: { runs: ThroughputRun[]; summary: TargetSummary[]; fullOverNormal: Spread };
   memory?: MemoryResult[];
   timers?: TimerResult[];
+  transcripts?: TranscriptResult;
   profile?: { echo: ProfileSummary; events: ProfileSummary };
 } = {
   startedAt: new Date(started).toISOString(),
@@ -526,6 +530,52 @@ function printTables(): void {
       ),
     );
   }
+  if (results.transcripts) {
+    const t = results.transcripts;
+    const ms = (x: number) => num(x, 3);
+    out.push(
+      '',
+      `TRANSCRIPT SUGGESTIONS: ${num(t.rate)} utterances/s for ${t.seconds} s, open loop (latency from when each was due), ${t.lines} evaluation lines`,
+      table(
+        ['measure', 'p50 ms', 'p99 ms', 'max ms', 'p99 ratio', `goal p99 <= ${TRANSCRIPT_GOALS.p99Ms} ms`],
+        [
+          [
+            'baseline: the line split into stemmed words',
+            ms(t.baselineMs.p50),
+            ms(t.baselineMs.p99),
+            ms(t.baselineMs.max),
+            '1',
+            '',
+          ],
+          [
+            'suggest (lexicon ru, allowed events of the line)',
+            ms(t.suggestMs.p50),
+            ms(t.suggestMs.p99),
+            ms(t.suggestMs.max),
+            num(t.p99Ratio, 1),
+            verdict(t.suggestMs.p99 <= TRANSCRIPT_GOALS.p99Ms),
+          ],
+          [
+            'the work alone (no waking late): baseline / suggest',
+            `${ms(t.baselineServiceMs.p50)} / ${ms(t.suggestServiceMs.p50)}`,
+            `${ms(t.baselineServiceMs.p99)} / ${ms(t.suggestServiceMs.p99)}`,
+            `${ms(t.baselineServiceMs.max)} / ${ms(t.suggestServiceMs.max)}`,
+            num(t.suggestServiceMs.p99 / t.baselineServiceMs.p99, 1),
+            '',
+          ],
+          [
+            'one 2,000-character line (the longest taken)',
+            ms(t.longLineMs.p50),
+            ms(t.longLineMs.p99),
+            ms(t.longLineMs.max),
+            '',
+            '',
+          ],
+        ],
+      ),
+      `finished ${ms(t.behindMs)} ms behind schedule`,
+    );
+  }
   if (results.profile) {
     const { echo, events } = results.profile;
     const perRequest = (p: ProfileSummary, ms: number) => (ms * 1000) / p.load.requests;
@@ -571,6 +621,10 @@ async function main(): Promise<void> {
   if (only.has('sync')) await sync();
   if (only.has('memory')) await memory();
   if (only.has('timers')) await timers();
+  if (only.has('transcripts')) {
+    log(`transcripts: ${TRANSCRIPT_GOALS.rate} utterances/s, in this process`);
+    results.transcripts = measureTranscripts({ quick });
+  }
   const ratio = results.throughput?.summary.find((s) => s.target === EVENT_TARGETS[0]?.name)?.ratio?.median;
   const wantProfile =
     args.profile ||

@@ -4,6 +4,7 @@
  */
 import type { CallEventType, CustomerName } from './call.events.js';
 import type { PromptKey } from './call.machine.js';
+import type { Lexicon } from './lexicon.js';
 import en from './script/en.json' with { type: 'json' };
 import ru from './script/ru.json' with { type: 'json' };
 
@@ -21,6 +22,8 @@ export interface Catalogue {
   locale: Locale;
   prompts: Record<string, CatalogueEntry>;
   events: Record<string, string>;
+  /** The customer's words behind each situation, for transcript suggestions (SPEC §12). */
+  lexicon: Lexicon;
 }
 
 export const CATALOGUES: Record<Locale, Catalogue> = { ru: ru as Catalogue, en: en as Catalogue };
