@@ -8,9 +8,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
+import adapters from './adapters/plugin.js';
 import core, { type CoreOptions } from './calls/plugin.js';
 import type { Config } from './config.js';
 import { PROBLEM_BASE, ShuttingDown, TITLES, Unauthorized } from './errors.js';
+import adapterRoutes from './http/adapters.js';
 import { bodyAjv, queryAjv } from './http/ajv.js';
 import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
@@ -141,6 +143,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     : null;
   if (inspector) app.addHook('onClose', async () => inspector.close());
   await app.register(core, { config, hooks: combineHooks(options.hooks, inspector) });
+  await app.register(adapters);
 
   await app.register(
     async (v1) => {
@@ -162,6 +165,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await v1.register(callRoutes);
       await v1.register(streamRoutes);
       await v1.register(scriptRoutes);
+      await v1.register(adapterRoutes);
     },
     { prefix: '/v1' },
   );

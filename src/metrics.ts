@@ -4,7 +4,7 @@ const labelValue = (value: string) => value.replace(/["\\\n]/g, '_');
 
 /** A counter with fixed label names; `inc` takes their values in order. The label text of each
  *  distinct combination is built once (this runs for every request and every event). */
-class Counter {
+export class Counter {
   private readonly values = new Map<string, number>();
   private readonly labelText = new Map<string, string>();
   constructor(
@@ -96,6 +96,13 @@ export class Metrics {
     [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5, 30],
   );
   private readonly gauges: Gauge[] = [];
+  /** Metric families owned by a capability (the telephony adapters, src/adapters/metrics.ts). */
+  private readonly extra: { render(): string | Promise<string> }[] = [];
+
+  /** Adds a metric family rendered after the built-in ones. */
+  add(family: { render(): string | Promise<string> }): void {
+    this.extra.push(family);
+  }
 
   gauge(name: string, help: string, read: () => number | Promise<number>): void {
     this.gauges.push(new Gauge(name, help, read));
@@ -111,6 +118,7 @@ export class Metrics {
       this.commitSeconds.render(),
       this.timerLateness.render(),
       ...(await Promise.all(this.gauges.map((g) => g.render()))),
+      ...(await Promise.all(this.extra.map((family) => family.render()))),
       `# HELP process_resident_memory_bytes Resident memory\n# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes ${memory.rss}`,
       `# HELP nodejs_heap_used_bytes V8 heap in use\n# TYPE nodejs_heap_used_bytes gauge\nnodejs_heap_used_bytes ${memory.heapUsed}`,
     ];

@@ -1,0 +1,13 @@
+declare module 'parse-prometheus-text-format' {
+  interface Metric {
+    value?: string;
+    labels?: Record<string, string>;
+  }
+  interface Family {
+    name: string;
+    help: string;
+    type: string;
+    metrics: Metric[];
+  }
+  export default function parse(text: string): Family[];
+}
