@@ -283,7 +283,7 @@ export class FakeAri {
     return null;
   }
 
-  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+  private upgrade(request: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = new URL(request.url ?? '/', 'http://fake');
     const refuse = (status: string, body: string) => {
       socket.end(
@@ -319,7 +319,7 @@ export class FakeAri {
     for (const wake of waiters) wake();
   }
 
-  private rest(request: IncomingMessage, response: ServerResponse): void {
+  private rest(request: IncomingMessage, response: ServerResponse) {
     const url = new URL(request.url ?? '/', 'http://fake');
     this.restCalls.push({ method: request.method ?? '', path: url.pathname });
     const json = (status: number, body?: unknown) => {

@@ -356,7 +356,7 @@ export class FakeFreeswitch {
     connection.socket.write(`Content-Type: command/reply\nReply-Text: ${text}\n\n`);
   }
 
-  private command(connection: FsConnection, command: string): void {
+  private command(connection: FsConnection, command: string) {
     this.commands.push(command);
     if (command === 'exit') {
       this.reply(connection, '+OK bye');
