@@ -6,9 +6,11 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyReply, type FastifyServerOptions, LogController } from 'fastify';
+import adapters from './adapters/plugin.js';
 import core, { type CoreOptions } from './composition-root.js';
 import type { Config } from './config.js';
 import { PROBLEM_BASE, TITLES, TooManyRequests } from './errors.js';
+import adapterRoutes from './http/adapters.js';
 import { bodyAjv, queryAjv } from './http/ajv.js';
 import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
@@ -101,6 +103,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
     : null;
   if (inspector) app.addHook('onClose', async () => inspector.close());
   await app.register(core, { config, hooks: combineHooks(options.hooks, inspector) });
+  await app.register(adapters);
 
   // Roles (SPEC §6): before any route, so every /v1 route is checked for its declared role.
   await app.register(auth, { tokens: config.apiTokens, prefix: '/v1' });
@@ -121,6 +124,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await v1.register(scriptRoutes);
       await v1.register(simulateRoutes);
       await v1.register(scenarioRoutes);
+      await v1.register(adapterRoutes);
     },
     { prefix: '/v1' },
   );

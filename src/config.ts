@@ -27,6 +27,25 @@ export interface Config {
   keepAliveMs: number;
   /** How long start-up waits for an unreachable PostgreSQL before it gives up (exit 1). */
   storeConnectTimeoutSeconds: number;
+  /** Telephony adapters (SPEC §9); null: off. */
+  asterisk: AsteriskConfig | null;
+  freeswitch: FreeswitchConfig | null;
+}
+
+export interface AsteriskConfig {
+  /** http(s)://host:port[/prefix] of Asterisk's HTTP server (ARI lives under /ari). */
+  url: URL;
+  username: string;
+  password: string;
+  app: string;
+  /** Switch TALK_DETECT on for each call's channel at StasisStart. */
+  talkDetect: boolean;
+}
+
+export interface FreeswitchConfig {
+  host: string;
+  port: number;
+  password: string;
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +70,58 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
     throw new ConfigError(`${name} must be a number of seconds above 0 (fractions allowed), got "${raw}"`);
   }
   return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+function asteriskConfig(env: NodeJS.ProcessEnv): AsteriskConfig | null {
+  const raw = env.ARI_URL;
+  if (!raw) return null;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError(`ARI_URL must be an http:// or https:// URL such as http://pbx:8088, got "${raw}"`);
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.search || url.hash || url.username) {
+    throw new ConfigError(
+      `ARI_URL must be http(s)://host:port with an optional path prefix (credentials go in ARI_USERNAME and ARI_PASSWORD), got "${raw}"`,
+    );
+  }
+  const username = env.ARI_USERNAME ?? '';
+  const password = env.ARI_PASSWORD ?? '';
+  // ARI refuses a connection without a user of ari.conf; saying so at start beats a 401 loop.
+  if (!username || username.includes(':')) {
+    throw new ConfigError('ARI_USERNAME must be set (an ari.conf user, without ":") when ARI_URL is set');
+  }
+  if (!password) throw new ConfigError('ARI_PASSWORD must be set when ARI_URL is set');
+  const app = env.ARI_APP || 'callflow';
+  // A comma would subscribe to several applications; the name is also a dialplan argument.
+  if (!/^[A-Za-z0-9._-]{1,80}$/.test(app)) {
+    throw new ConfigError(`ARI_APP must be 1-80 letters, digits, ".", "_" or "-", got "${app}"`);
+  }
+  return { url, username, password, app, talkDetect: bool(env, 'ARI_TALK_DETECT', true) };
+}
+
+function freeswitchConfig(env: NodeJS.ProcessEnv): FreeswitchConfig | null {
+  const raw = env.FREESWITCH_ESL;
+  if (!raw) return null;
+  // host:port, or [v6 address]:port
+  const match = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(raw);
+  const port = Number(match?.[3]);
+  if (!match || !Number.isInteger(port) || port < 1 || port > 65_535) {
+    throw new ConfigError(`FREESWITCH_ESL must be host:port such as pbx:8021 (or [::1]:8021), got "${raw}"`);
+  }
+  const password = env.FREESWITCH_PASSWORD || 'ClueCon';
+  // The password travels as one command line: a line break would end it early.
+  if (/[\r\n]/.test(password)) throw new ConfigError('FREESWITCH_PASSWORD must be one line');
+  return { host: (match[1] ?? match[2]) as string, port, password };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -83,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     inspectUrl: env.INSPECT_URL || null,
     keepAliveMs: integer(env, 'SSE_KEEPALIVE_MS', 15_000, 10, 3_600_000),
     storeConnectTimeoutSeconds: positive(env, 'STORE_CONNECT_TIMEOUT_SECONDS', 60),
+    asterisk: asteriskConfig(env),
+    freeswitch: freeswitchConfig(env),
   };
 }
 

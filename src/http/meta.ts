@@ -51,7 +51,9 @@ export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
     if (!app.storeHealth.up) return unavailable();
     try {
       await app.store.ping();
-      return { status: 'ready', store: app.store.kind };
+      // The adapters' connections inform, they do not decide: a node without the PBX connection
+      // (another node holds it) still serves every route.
+      return { status: 'ready', store: app.store.kind, adapters: app.adapters.status() };
     } catch {
       return unavailable();
     }

@@ -1,0 +1,153 @@
+/**
+ * An inbound event socket connection (mod_event_socket.c): FreeSWITCH sends `auth/request`, we
+ * answer `auth PASSWORD`, it replies `command/reply` `+OK accepted` (or `-ERR invalid` and hangs
+ * up); then `event json …` subscribes, and events arrive as `text/event-json` frames.
+ * Reconnects with backoff; a connection that has not finished the handshake in 10 s is dropped.
+ */
+import { connect, type Socket } from 'node:net';
+import type { FastifyBaseLogger } from 'fastify';
+import type { FreeswitchConfig } from '../../config.js';
+import { Backoff, pause } from '../backoff.js';
+import { type ConnectionStatus, type PbxClient, StatusHolder } from '../connection.js';
+import { SerialQueue } from '../serial.js';
+import type { FreeswitchEvents } from './events.js';
+import { type EslFrame, EslFrameParser } from './frames.js';
+import { FS_EVENT_NAMES } from './model.js';
+
+export const SUBSCRIBE_COMMAND = `event json ${FS_EVENT_NAMES.join(' ')}`;
+
+type Phase = 'greeting' | 'auth' | 'subscribe' | 'events';
+
+export interface EslClientOptions {
+  backoff?: Backoff;
+  handshakeTimeoutMs?: number;
+}
+
+export class EslClient implements PbxClient {
+  private readonly statusHolder = new StatusHolder();
+  private readonly backoff: Backoff;
+  private running = false;
+  private abort = new AbortController();
+  private socket: Socket | null = null;
+  private loop: Promise<void> = Promise.resolve();
+  private queue: SerialQueue | null = null;
+
+  constructor(
+    private readonly config: FreeswitchConfig,
+    private readonly events: FreeswitchEvents,
+    private readonly log: FastifyBaseLogger,
+    private readonly options: EslClientOptions = {},
+  ) {
+    this.backoff = options.backoff ?? new Backoff();
+  }
+
+  status(): ConnectionStatus {
+    return this.statusHolder.get();
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.abort = new AbortController();
+    this.backoff.reset();
+    this.queue = new SerialQueue({
+      onRetry: (error, type) =>
+        this.log.warn({ adapter: 'freeswitch', type, err: error }, 'PBX event failed; retrying'),
+      onGiveUp: (error, type) => this.events.failed(type, error),
+    });
+    this.loop = this.run();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.running) return;
+    this.running = false;
+    this.abort.abort();
+    if (this.socket?.writable) this.socket.end('exit\n\n');
+    this.socket?.destroySoon();
+    await this.loop;
+    await this.queue?.stop();
+    this.statusHolder.set('standby');
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      await this.connectOnce();
+      if (!this.running) return;
+      this.statusHolder.set('connecting');
+      await pause(this.backoff.next(), this.abort.signal);
+    }
+  }
+
+  private connectOnce(): Promise<void> {
+    return new Promise((resolve) => {
+      this.statusHolder.set('connecting');
+      const socket = connect({ host: this.config.host, port: this.config.port });
+      this.socket = socket;
+      socket.setNoDelay(true);
+      // A PBX that vanishes without a FIN (power, network) is noticed by the kernel's keepalive.
+      socket.setKeepAlive(true, 10_000);
+      let phase: Phase = 'greeting';
+      const fail = (message: string) => {
+        this.statusHolder.error(message);
+        socket.destroy();
+      };
+      const handshake = setTimeout(
+        () => fail('no answer to the event socket handshake within 10 s'),
+        this.options.handshakeTimeoutMs ?? 10_000,
+      );
+      const send = (command: string) => socket.write(`${command}\n\n`);
+
+      const parser = new EslFrameParser({
+        malformed: (reason) => this.events.malformed(reason),
+        frame: (frame: EslFrame) => {
+          const type = frame.headers['Content-Type'];
+          const reply = frame.headers['Reply-Text'] ?? '';
+          if (type === 'text/event-json' && phase === 'events') return this.onEvent(frame.json);
+          if (type === 'text/disconnect-notice') return void socket.end();
+          if (type === 'text/rude-rejection') return fail('FreeSWITCH refused this address (event socket ACL)');
+          if (phase === 'greeting' && type === 'auth/request') {
+            phase = 'auth';
+            return void send(`auth ${this.config.password}`);
+          }
+          if (phase === 'auth' && type === 'command/reply') {
+            if (!reply.startsWith('+OK')) return fail('FreeSWITCH refused the password (FREESWITCH_PASSWORD)');
+            phase = 'subscribe';
+            return void send(SUBSCRIBE_COMMAND);
+          }
+          if (phase === 'subscribe' && type === 'command/reply') {
+            if (!reply.startsWith('+OK')) return fail(`FreeSWITCH refused the subscription: ${reply.slice(0, 100)}`);
+            phase = 'events';
+            clearTimeout(handshake);
+            this.backoff.reset();
+            this.statusHolder.set('connected', null);
+            this.log.info({ adapter: 'freeswitch' }, 'FreeSWITCH event socket connected');
+          }
+          // Anything else (a reply we did not ask for) means nothing here.
+        },
+      });
+      socket.on('data', (chunk: Buffer) => parser.push(chunk));
+      socket.on('error', (error) => this.statusHolder.error(error.message));
+      socket.on('close', () => {
+        clearTimeout(handshake);
+        if (this.socket === socket) this.socket = null;
+        if (phase === 'events' && this.running) {
+          this.statusHolder.error('connection closed');
+          this.log.warn({ adapter: 'freeswitch' }, 'FreeSWITCH event socket lost; reconnecting');
+        }
+        resolve();
+      });
+    });
+  }
+
+  private onEvent(json: Record<string, unknown> | undefined): void {
+    const parsed = this.events.parse(json);
+    if (!parsed.ok) {
+      this.events.malformed(parsed.reason);
+      return;
+    }
+    const { event } = parsed;
+    this.queue?.push(event['Event-Name'], async () => {
+      await this.events.handle(event);
+    });
+  }
+}
