@@ -11,11 +11,10 @@ export type Counts = (type: string, outcome: string) => number;
 export async function adapterCounts(app: TestApp, adapter: string): Promise<{ count: Counts; total: number }> {
   const res = await app.inject({ method: 'GET', url: '/metrics' });
   expect(res.statusCode).toBe(200);
-  const families = parseMetrics(res.body);
-  const samples = families.get('callflow_adapter_events_total')?.samples ?? [];
-  const mine = samples.filter((s) => s.labels.adapter === adapter);
+  const scrape = parseMetrics(res.body);
+  const mine = scrape.samples.filter((s) => s.name === 'callflow_adapter_events_total' && s.labels.adapter === adapter);
   return {
-    count: (type, outcome) => sampleValue(families, 'callflow_adapter_events_total', { adapter, type, outcome }),
+    count: (type, outcome) => sampleValue(scrape, 'callflow_adapter_events_total', { adapter, type, outcome }),
     total: mine.reduce((sum, s) => sum + s.value, 0),
   };
 }
