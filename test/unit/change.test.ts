@@ -45,7 +45,7 @@ describe('eventChange', () => {
     expect(change.call).toMatchObject({ version: 1, status: 'active', prompts: ['hold.start'], updatedAt: T + 10 });
     expect(change.history).toMatchObject({ seq: 1, type: 'call.hold', eventId: 'e-call.hold', at: T + 10 });
     expect(change.armTimers).toHaveLength(1);
-    // 1.0005 s is 1000.5 ms: rounded, since due times are stored as integers.
+    // 1.0005 s arms at a whole millisecond: due times are stored as integers.
     expect(change.armTimers[0]?.dueAt).toBe(T + 10 + 1001);
     expect(change.call.timers).toEqual([
       { timerId: change.armTimers[0]?.timerId, name: 'hold.check', dueAt: T + 1011 },
