@@ -12,27 +12,9 @@ import { openPostgresStore } from '../../src/store/postgres.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { CallRecord, CallStore, CreateChange, EventChange, JobRow } from '../../src/store/types.js';
 import { testDatabase } from '../support/postgres.js';
+import { callRecord, T0 } from './contract/changes.js';
 
-const T0 = 1_767_000_000_000;
-
-function record(callId: string, overrides: Partial<CallRecord> = {}): CallRecord {
-  return {
-    callId,
-    status: 'active',
-    version: 0,
-    locale: 'ru',
-    snapshot: { value: { conversation: 'greeting' }, context: {} },
-    prompts: ['greeting'],
-    actions: [],
-    timers: [],
-    createFingerprint: `{"callId":"${callId}"}`,
-    createdAt: T0,
-    updatedAt: T0,
-    operatorId: null,
-    scriptVersion: 1,
-    ...overrides,
-  };
-}
+const record = callRecord;
 
 function eventOf(call: CallRecord, overrides: Partial<EventChange> = {}): EventChange {
   const next = { ...call, version: call.version + 1, updatedAt: call.updatedAt + 1 };
