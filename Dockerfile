@@ -16,9 +16,10 @@ WORKDIR /app
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
 COPY package.json ./
-# Read at run time: the PostgreSQL migrations and the console.
+# Read at run time: the PostgreSQL migrations, the console and the shipped scenarios.
 COPY src/store/migrations ./src/store/migrations
 COPY public ./public
+COPY scenarios ./scenarios
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 DATABASE_URL=sqlite:/data/callflow.db
 RUN mkdir -p /data && chown node:node /data
 VOLUME ["/data"]

@@ -1,15 +1,15 @@
 /** Finding scenario files and running a set of them, in-process or against a service. */
 import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, isAbsolute, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { CallRuntime } from '../../machines/call.runtime.js';
+import { projectPath } from '../paths.js';
 import type { HttpTarget } from './http.js';
 import { inProcessDriver } from './in-process.js';
 import { loadScenarioFile, ScenarioFileError } from './load.js';
 import { runScenario, type ScenarioResult } from './run.js';
 
 /** The scenarios shipped with the project (scenarios/ at the repository root). */
-export const SHIPPED_DIR = fileURLToPath(new URL('../../scenarios/', import.meta.url));
+export const SHIPPED_DIR = `${projectPath('scenarios')}/`;
 
 const isScenarioFile = (name: string) => ['.yaml', '.yml'].includes(extname(name));
 

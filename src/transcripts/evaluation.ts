@@ -11,13 +11,14 @@ import { TypeCompiler } from '@sinclair/typebox/compiler';
 import type { CallEventType } from '../../machines/call.events.js';
 import { createCallRuntime } from '../../machines/call.runtime.js';
 import type { Lexicon } from '../../machines/lexicon.js';
+import { projectPath } from '../paths.js';
 import { stemmerFor } from './stemmer.js';
 import { type Suggestion, suggest } from './suggest.js';
 import { normalWord } from './tokens.js';
 
 export const COUNTED = 0.5;
 
-export const EVAL_DIR = join(import.meta.dirname, '..', '..', 'eval', 'transcripts');
+export const EVAL_DIR = projectPath('eval', 'transcripts');
 
 /** The held-out parts of a locale's set: `<locale>.heldout*.jsonl`, never used for tuning. */
 export function heldoutParts(locale: string): string[] {
