@@ -39,12 +39,6 @@ export class TooManyRequests extends Error {
     super(`More than ${limit} requests per minute; retry in ${retryAfter} s`);
   }
 }
-
-export const UnsupportedMediaType = createError<[string]>(
-  'UNSUPPORTED_MEDIA_TYPE',
-  'Request bodies must be application/json, got "%s"',
-  415,
-);
 export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'The request body is over %d bytes', 413);
 export const InvalidBody = createError<[string]>('INVALID_BODY', '%s', 400);
 export const ShuttingDown = createError(
@@ -109,7 +103,6 @@ export const TITLES: Record<number, string> = {
   401: 'Unauthorized',
   403: 'Forbidden',
   404: 'Not Found',
-  405: 'Method Not Allowed',
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',

@@ -16,10 +16,6 @@ export class KeyedQueue {
     return result;
   }
 
-  get size(): number {
-    return this.tails.size;
-  }
-
   async idle(): Promise<void> {
     while (this.tails.size > 0) await Promise.all([...this.tails.values()]);
   }
