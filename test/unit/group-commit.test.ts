@@ -1,11 +1,11 @@
 /**
- * Group commit (src/store/group-commit.ts) against a store that records its batches and
+ * Group commit (src/calls/group-commit.ts) against a store that records its batches and
  * answers when the test says: one batch per event-loop turn, each submitter answered with its
  * own outcome only after the batch committed, a failure given to that batch alone, the batch
  * size and the store's limit of commits in flight kept.
  */
 import { describe, expect, it } from 'vitest';
-import { GroupCommitter } from '../../src/store/group-commit.js';
+import { GroupCommitter } from '../../src/calls/group-commit.js';
 import type { CallStore, Change, CommitOutcome } from '../../src/store/types.js';
 
 /** A change the fake store can tell apart by its call id. */
