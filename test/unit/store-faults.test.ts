@@ -1,7 +1,8 @@
 /**
  * The parts of SPEC §10's store faults that need no outage to check: the classification of store
  * errors (real ones where a driver can produce them here), codes across the SQLite writer thread,
- * the health's states and log lines, the timer worker's pause, and the problem answers.
+ * the health's states and log lines, and the problem answers (the job worker's pause is in
+ * job-worker.test.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,8 +19,6 @@ import { StoreHealth } from '../../src/store/health.js';
 import { openSqliteStore } from '../../src/store/sqlite.js';
 import { startWriterThread } from '../../src/store/sqlite-writer.js';
 import { toWriteOp } from '../../src/store/sqlite-writes.js';
-import type { CallStore, TimerRow } from '../../src/store/types.js';
-import { TimerWorker } from '../../src/timers/worker.js';
 import { sleep, until } from '../support/api.js';
 import { buildTestApp } from '../support/app.js';
 import { freePort } from '../support/server-process.js';
@@ -143,6 +142,8 @@ describe('the SQLite writer thread keeps error codes across the thread boundary'
           createFingerprint: '{}',
           createdAt: 1,
           updatedAt: 1,
+          operatorId: null,
+          scriptVersion: 1,
         },
       };
       const error = await writer.commit([toWriteOp(big)]).then(
@@ -244,40 +245,6 @@ describe('StoreHealth', () => {
     const waiting = health.whenUp();
     health.close();
     await expect(waiting).resolves.toBeUndefined();
-  });
-});
-
-describe('TimerWorker while the store is down', () => {
-  it('claims nothing until the store is up, then fires what came due', async () => {
-    let claims = 0;
-    const due: TimerRow = { callId: 'c', timerId: 't', name: 'hold.check', dueAt: Date.now(), event: { type: 'x' } };
-    let pending = [due];
-    const store = {
-      async claimDueTimers() {
-        claims++;
-        const rows = pending;
-        pending = [];
-        return rows;
-      },
-      async nextTimerDue() {
-        return null;
-      },
-    } as unknown as CallStore;
-    const fired: string[] = [];
-    const service = { fireTimer: async (t: TimerRow) => fired.push(t.timerId) } as never;
-    let open: () => void = () => {};
-    const up = new Promise<void>((resolve) => (open = resolve));
-    const worker = new TimerWorker(store, service, { whenStoreUp: () => up, maxSleepMs: 20 });
-    worker.start();
-    try {
-      await sleep(100);
-      expect([claims, fired]).toEqual([0, []]);
-      open();
-      await until(() => fired.length === 1, { timeoutMs: 1_000 });
-      expect(fired).toEqual(['t']);
-    } finally {
-      await worker.stop();
-    }
   });
 });
 
