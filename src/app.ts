@@ -25,6 +25,7 @@ import metrics from './plugins/metrics.js';
 import requestLog from './plugins/request-log.js';
 import shutdown from './plugins/shutdown.js';
 import staticFiles from './plugins/static-files.js';
+import storeProblems from './plugins/store-problems.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -107,6 +108,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
 
   // Roles (SPEC §6): before any route, so every /v1 route is checked for its declared role.
   await app.register(auth, { tokens: config.apiTokens, prefix: '/v1' });
+  await app.register(storeProblems, { prefix: '/v1' });
   await app.register(
     async (v1) => {
       if (config.rateLimitPerMinute !== null) {

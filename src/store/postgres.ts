@@ -86,8 +86,21 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   const poolSize = options.poolSize ?? 10;
   const maxConcurrentCommits = Math.min(options.maxConcurrentCommits ?? 4, poolSize);
   const reconnect = options.reconnectMs ?? { min: 100, max: 5_000 };
-  const clientConfig: pg.ClientConfig = { connectionString: url, types: TYPES, application_name: 'callflow' };
-  const pool = new pg.Pool({ ...clientConfig, max: poolSize, idleTimeoutMillis: 30_000 });
+  // keepAlive: a server that vanished without a reset (a network partition) is noticed.
+  const clientConfig: pg.ClientConfig = {
+    connectionString: url,
+    types: TYPES,
+    application_name: 'callflow',
+    keepAlive: true,
+  };
+  // A connection (new, or from a busy pool) not had within 10 s fails as a store fault (503)
+  // instead of holding the request forever.
+  const pool = new pg.Pool({
+    ...clientConfig,
+    max: poolSize,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+  });
   // An idle connection that dies (server restart, network) is dropped by the pool; without a
   // listener the 'error' event would crash the process.
   pool.on('error', () => {});

@@ -46,12 +46,19 @@ describe('start-up with the store unavailable', () => {
     let pg: OwnPostgres | null = null;
     let server: ServerProcess | null = null;
     try {
+      let waitingSeen: () => void = () => {};
+      const waitingLogged = new Promise<void>((resolve) => (waitingSeen = resolve));
       const starting = startServer(
         { DATABASE_URL: url, STORE_CONNECT_TIMEOUT_SECONDS: '90', LOG_LEVEL: 'info' },
-        { timeoutMs: START_TIMEOUT_MS + 60_000 },
+        {
+          timeoutMs: START_TIMEOUT_MS + 60_000,
+          onOutput: (output) => {
+            if (output.includes('"msg":"waiting for')) waitingSeen();
+          },
+        },
       );
-      // PostgreSQL comes up a while after the service (initdb alone takes a few seconds).
-      await new Promise((r) => setTimeout(r, 1_500));
+      // PostgreSQL comes up only once the service waits for it (initdb takes a few seconds more).
+      await Promise.race([waitingLogged, starting]);
       pg = await startThrowawayPostgres({ port });
       const upAt = Date.now();
       server = await starting;

@@ -35,6 +35,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Run the compiled build (dist/, as `npm start` and the image do) instead of the sources. */
   compiled?: boolean;
+  /** Everything printed so far, each time more comes (a test that waits for a line before start-up ends). */
+  onOutput?: (output: string) => void;
 }
 
 export async function startServer(env: Record<string, string>, options: StartOptions = {}) {
@@ -46,8 +48,12 @@ export async function startServer(env: Record<string, string>, options: StartOpt
     env: { ...process.env, LOG_LEVEL: 'warn', HOST: '127.0.0.1', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  child.stdout?.on('data', (d) => (output += d));
-  child.stderr?.on('data', (d) => (output += d));
+  const collect = (d: Buffer) => {
+    output += d;
+    options.onOutput?.(output);
+  };
+  child.stdout?.on('data', collect);
+  child.stderr?.on('data', collect);
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + (options.timeoutMs ?? 90_000);
