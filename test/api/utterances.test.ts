@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../../src/app.js';
 import { loadConfig } from '../../src/config.js';
 import { bodyAjv } from '../../src/http/ajv.js';
-import { UtteranceResponse } from '../../src/http/utterances.js';
+import { UtteranceResponse } from '../../src/http/utterance.schema.js';
 import { apply, getHistory, newCall, problemOf, SseReader, sleep, uniqueId, type View } from '../support/api.js';
 import { buildTestApp, post, type TestApp } from '../support/app.js';
 
