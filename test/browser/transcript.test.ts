@@ -46,15 +46,17 @@ async function startCall(page: Page, callId: string) {
 /** Pastes a line into the box (a real clipboard paste event), then Enter reads it. */
 async function pasteLine(page: Page, text: string) {
   await page.focus('#transcript-line');
-  await page.evaluate((line) => {
-    const box = document.querySelector('#transcript-line') as HTMLTextAreaElement;
+  // In the page (this file is type-checked without the DOM library, so as text).
+  await page.evaluate(`(() => {
+    const line = ${JSON.stringify(text)};
+    const box = document.querySelector('#transcript-line');
     const data = new DataTransfer();
     data.setData('text/plain', line);
     box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true }));
     // A synthetic paste inserts nothing by itself: insert as the browser would.
     if (!box.value) box.setRangeText(line, box.selectionStart, box.selectionEnd, 'end');
     box.dispatchEvent(new Event('input', { bubbles: true }));
-  }, text);
+  })()`);
   await page.keyboard.press('Enter');
 }
 
@@ -70,7 +72,10 @@ describe('transcript box (Chromium)', () => {
       await top.waitFor({ timeout: 15_000 });
       expect(await top.getAttribute('data-type')).toBe('customer.non-citizen');
       expect((await top.locator('.suggestion-label').textContent())?.trim()).toBe(RU['customer.non-citizen']);
-      expect(await page.locator('#transcript-lines .transcript-text mark').allTextContents()).toEqual(['не', 'гражданин']);
+      expect(await page.locator('#transcript-lines .transcript-text mark').allTextContents()).toEqual([
+        'не',
+        'гражданин',
+      ]);
       expect(await page.locator('#transcript-line').inputValue()).toBe('');
       await page.screenshot({ path: join(ARTIFACTS, 'transcript.png'), fullPage: true });
 
@@ -102,7 +107,7 @@ describe('transcript box (Chromium)', () => {
   );
 
   it(
-    'a line on hold is applied at once; a recogniser\'s suggestions arrive through the stream',
+    "a line on hold is applied at once; a recogniser's suggestions arrive through the stream",
     async () => {
       const { page, errors } = await openPage(browser, `${server.url}/`);
       await startCall(page, 'transcript-2');
