@@ -4,7 +4,7 @@
  * problem+json errors turned into ApiError, the server clock's offset, idempotency keys.
  */
 
-/** @import { CallList, CallView, CreateCallBody, History, MachineDescription, Problem, Script } from './types.js' */
+/** @import { CallList, CallView, CreateCallBody, History, MachineDescription, Problem, Script, UtteranceResponse } from './types.js' */
 
 const TOKEN_KEY = 'callflow.token';
 
@@ -148,6 +148,17 @@ export const sendEvent = (callId, type, data) =>
     body: data && Object.keys(data).length > 0 ? { type, id: newId(), data } : { type, id: newId() },
     retries: 2,
   });
+
+/**
+ * One transcript line (typed or pasted by the operator): its suggestions, and the view of what
+ * was applied at once. The line's id makes a retry apply nothing twice, and tells its
+ * suggestions on the stream apart.
+ * @param {string} callId
+ * @param {{ speaker: 'customer' | 'operator', text: string, id: string }} line
+ * @returns {Promise<UtteranceResponse>}
+ */
+export const postUtterance = (callId, line) =>
+  api(`/v1/calls/${enc(callId)}/utterances`, { method: 'POST', body: line, retries: 2 });
 
 /**
  * The SSE URL: EventSource cannot send headers, so the token rides in the query.

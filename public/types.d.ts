@@ -9,6 +9,7 @@ import type { DataField } from '../machines/call.events.js';
 import type { Catalogue, Locale } from '../machines/catalogue.js';
 import type { describeMachine } from '../machines/describe.js';
 import type * as Schemas from '../src/http/schemas.js';
+import type * as Utterances from '../src/http/utterance.schema.js';
 
 export type CallView = Static<typeof Schemas.CallView>;
 export type CallList = Static<typeof Schemas.CallList>;
@@ -18,6 +19,12 @@ export type History = Static<typeof Schemas.HistoryResponse>;
 export type HistoryEntry = History['events'][number];
 export type Problem = Static<typeof Schemas.Problem>;
 export type StatePath = CallView['state'];
+
+/** POST /v1/calls/{callId}/utterances, and each `suggestion` event of the call stream. */
+export type Suggestion = Static<typeof Utterances.SuggestionSchema>;
+export type UtteranceResponse = Static<typeof Utterances.UtteranceResponse>;
+/** A `suggestion` stream event: the suggestion, its rank among the line's, the version it was made at. */
+export type StreamedSuggestion = Suggestion & { rank: number; version: number; utteranceId?: string };
 
 /** GET /v1/machine */
 export type MachineDescription = ReturnType<typeof describeMachine>;

@@ -1,5 +1,7 @@
 /**
- * npm run demo: plays one whole call against a running service and prints every prompt.
+ * npm run demo: plays two whole calls against a running service and prints every prompt: one
+ * driven by events, one by the customer's words (transcript suggestions, SPEC §12), where the
+ * operator confirms the top suggestion as a console user would with one key.
  *   BASE_URL (default http://127.0.0.1:3000), API_TOKEN (when the service has API_TOKENS).
  */
 const base = (process.env.BASE_URL ?? 'http://127.0.0.1:3000').replace(/\/$/, '');
@@ -57,6 +59,54 @@ async function nextStreamedView(callId: string, afterVersion: number, timeoutMs:
   }
 }
 
+type Suggestion = {
+  type: string;
+  data?: Record<string, string>;
+  confidence: number;
+  evidence: string[];
+  applied?: true;
+};
+
+/** The second call: customer lines in, suggestions out; the top one confirmed, as with Enter in the console. */
+async function transcriptCall() {
+  const callId = `demo-transcript-${Date.now()}`;
+  let seq = 0;
+  const send = (type: string, data?: object) =>
+    call('POST', `/v1/calls/${callId}/events`, { type, id: `${callId}-${++seq}`, ...(data ? { data } : {}) });
+  const say = async (text: string) => {
+    const res = await fetch(`${base}/v1/calls/${callId}/utterances`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ speaker: 'customer', text, id: `${callId}-line-${++seq}` }),
+    });
+    const heard = (await res.json()) as { suggestions: Suggestion[]; applied?: View; detail?: string };
+    if (!res.ok) throw new Error(`utterance: ${res.status} ${heard.detail}`);
+    console.log(`\n🗣  «${text}»`);
+    for (const s of heard.suggestions) {
+      const data = s.data ? ` ${JSON.stringify(s.data)}` : '';
+      console.log(`   ${s.applied ? '✔ applied' : '?'} ${s.type}${data}  ${s.confidence}  [${s.evidence.join(' ')}]`);
+    }
+    if (heard.applied) return show('applied at once (AUTO_APPLY)', heard.applied);
+    const top = heard.suggestions.find((s) => s.confidence >= 0.5);
+    if (top) show(`operator confirms ${top.type}`, await send(top.type, top.data));
+  };
+
+  console.log("\n════ a call driven by the customer's words ════");
+  show('call starts', await call('POST', '/v1/calls', { callId }));
+  await say('здравствуйте меня зовут анна сергеевна');
+  await say('а вы вообще где находитесь');
+  show('call.hold (operator)', await send('call.hold'));
+  await say('алло вы тут');
+  show('call.unhold (operator)', await send('call.unhold'));
+  await say('я не гражданин россии');
+  await say('ну давайте по почте');
+  await say('только телефон не хочу давать');
+  await say('карточки в газете нет');
+  await say('да это пиздец какой-то');
+  await say('ну и хуйня');
+  console.log(`\nHistory: ${base}/v1/calls/${callId}/history`);
+}
+
 async function main() {
   const machine = (await (await fetch(`${base}/v1/machine`, { headers })).json()) as {
     limits: { holdCheckSeconds: number };
@@ -80,6 +130,7 @@ async function main() {
   show('answer.given', await send('answer.given'));
   for (let i = 1; i <= 4; i++) show(`customer.repeat-request #${i}`, await send('customer.repeat-request'));
   console.log(`\nHistory: ${base}/v1/calls/${callId}/history`);
+  await transcriptCall();
 }
 
 main().catch((error) => {

@@ -19,6 +19,7 @@ import { registerProblemHandler } from './http/problem.js';
 import scenarioRoutes from './http/scenarios.js';
 import simulateRoutes from './http/simulate.js';
 import streamRoutes from './http/stream.js';
+import utteranceRoutes from './http/utterances.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
 import auth from './plugins/auth.js';
 import metrics from './plugins/metrics.js';
@@ -123,6 +124,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       }
       await v1.register(callRoutes);
       await v1.register(streamRoutes);
+      await v1.register(utteranceRoutes);
       await v1.register(scriptRoutes);
       await v1.register(simulateRoutes);
       await v1.register(scenarioRoutes);

@@ -1,4 +1,5 @@
 /** Configuration from the environment (SPEC §4), validated once at start-up. */
+import { CALL_EVENT_TYPES, type CallEventType } from '../machines/call.events.js';
 import type { CallLimits } from '../machines/call.machine.js';
 import { isRole, ROLES, type Role } from './plugins/roles.js';
 
@@ -30,6 +31,9 @@ export interface Config {
   /** Telephony adapters (SPEC §9); null: off. */
   asterisk: AsteriskConfig | null;
   freeswitch: FreeswitchConfig | null;
+  /** Transcript suggestions applied at once (SPEC §12), and from what confidence on. */
+  autoApply: CallEventType[];
+  autoApplyConfidence: number;
 }
 
 export interface AsteriskConfig {
@@ -156,7 +160,37 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     storeConnectTimeoutSeconds: positive(env, 'STORE_CONNECT_TIMEOUT_SECONDS', 60),
     asterisk: asteriskConfig(env),
     freeswitch: freeswitchConfig(env),
+    autoApply: eventTypes(env, 'AUTO_APPLY', ['customer.speech']),
+    autoApplyConfidence: fraction(env, 'AUTO_APPLY_CONFIDENCE', 0.9),
   };
+}
+
+/** Comma-separated event types; set but empty: none. */
+function eventTypes(env: NodeJS.ProcessEnv, name: string, fallback: CallEventType[]): CallEventType[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const types = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const known = new Set<string>(CALL_EVENT_TYPES);
+  const unknown = types.filter((type) => !known.has(type));
+  if (unknown.length) {
+    throw new ConfigError(
+      `${name} must be comma-separated event types (${CALL_EVENT_TYPES.join(', ')}); not one: ${unknown.join(', ')}`,
+    );
+  }
+  return [...new Set(types)] as CallEventType[];
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value < 0 || value > 1) {
+    throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
+  }
+  return value;
 }
 
 /** `TOKEN:ROLE` items, comma-separated; a bare `TOKEN` is admin (the first release's setting). */

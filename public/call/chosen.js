@@ -45,6 +45,14 @@ function openStream(callId) {
       showError(error);
     }
   });
+  // Transcript suggestions (SPEC §12): not changes, so no view; whoever shows them listens.
+  source.addEventListener('suggestion', (message) => {
+    try {
+      if (stream === source) emit('suggestion', JSON.parse(message.data));
+    } catch (error) {
+      showError(error);
+    }
+  });
   source.addEventListener('error', () => {
     if (stream !== source) return;
     if (source.readyState === EventSource.CLOSED) {

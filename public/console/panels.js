@@ -19,4 +19,7 @@
  */
 
 /** @type {PanelEntry[]} */
-export const PANELS = [{ id: 'counters', slot: 'side', load: () => import('./counters.js') }];
+export const PANELS = [
+  { id: 'transcript', slot: 'main', load: () => import('./transcript.js') },
+  { id: 'counters', slot: 'side', load: () => import('./counters.js') },
+];

@@ -14,7 +14,10 @@
  * @property {string} stream         the event stream's status: live, connecting, offline
  * @property {string} locale         the UI language changed
  * @property {string} page           the page shown (its nav id)
+ * @property {StreamedSuggestion} suggestion a transcript suggestion for the chosen call, from its stream
  */
+
+/** @import { StreamedSuggestion } from '../types.js' */
 
 /** @type {Map<keyof Topics, Set<(detail: any) => void>>} */
 const listeners = new Map();

@@ -161,6 +161,8 @@ describe('operator console and flow inspector (Chromium)', () => {
       const { page, errors } = await openPage(browser, `${server.url}/`);
       await startCall(page, 'browser-2', {});
       await waitForText(page, '#call-customer', 'имя не известно');
+      // The name is shown before the view arrives; a key pressed before it is dropped.
+      await page.waitForSelector('#situations button[data-event="customer.identified"]');
 
       await press(page, 'n');
       await page.waitForSelector('#event-form form[data-event="customer.identified"]');
