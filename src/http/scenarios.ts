@@ -2,7 +2,7 @@
  * GET /v1/scenarios: the shipped scenario files (scenarios/*.yaml) with their YAML, for the
  * console's "try the script" page to pick from and run through POST /v1/simulate.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
@@ -20,10 +20,22 @@ export const ScenarioList = Type.Object({
   ),
 });
 
-const scenarioRoutes: FastifyPluginAsyncTypebox = async (app) => {
+export interface ScenarioRoutesOptions {
+  /** Where the shipped files are (tests point elsewhere). */
+  dir?: string;
+}
+
+const scenarioRoutes: FastifyPluginAsyncTypebox<ScenarioRoutesOptions> = async (app, options) => {
+  const dir = options.dir ?? SHIPPED_DIR;
   // Read once: they are part of the release, not edited while it runs.
+  // An installation without the directory (an image that left it out) lists none.
+  const present = await stat(dir).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
+  if (!present) app.log.warn({ dir }, 'no shipped scenarios: GET /v1/scenarios lists none');
   const shipped = await Promise.all(
-    (await scenarioFiles([SHIPPED_DIR])).map(async (path) => {
+    (present ? await scenarioFiles([dir]) : []).map(async (path) => {
       const yaml = await readFile(path, 'utf8');
       // A shipped file that does not load is a broken release: fail at start, not for a user.
       return { file: basename(path), name: parseScenario(yaml, basename(path)).scenario.name, yaml };

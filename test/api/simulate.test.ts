@@ -5,8 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPrompt } from '../../machines/catalogue.js';
+import scenarioRoutes from '../../src/http/scenarios.js';
 import { SHIPPED_DIR, scenarioFiles } from '../../src/scenarios/suite.js';
 import { problemOf } from '../support/api.js';
 import { buildTestApp, post, type TestApp } from '../support/app.js';
@@ -266,5 +268,14 @@ describe('GET /v1/scenarios', () => {
       ).toEqual([]);
       expect(t.passed, s.file).toBe(true);
     }
+  });
+
+  it('an installation without the scenarios directory lists none instead of failing to start', async () => {
+    const bare = Fastify({ logger: false });
+    await bare.register(scenarioRoutes, { prefix: '/v1', dir: join(SHIPPED_DIR, 'no-such-dir') });
+    const res = await bare.inject({ method: 'GET', url: '/v1/scenarios' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ scenarios: [] });
+    await bare.close();
   });
 });
