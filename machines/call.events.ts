@@ -45,19 +45,23 @@ export const EVENT_DATA = {
 export type CallEventType = keyof typeof EVENT_DATA;
 export const CALL_EVENT_TYPES = Object.keys(EVENT_DATA) as CallEventType[];
 
-export type CustomerName = { firstName: string; patronymic?: string };
+/** The value a field accepts: one of an enum's values, or a string. */
+type FieldValue<F> = F extends { kind: 'enum'; values: readonly (infer V)[] } ? V : string;
+type RequiredNames<F> = { [K in keyof F]: F[K] extends { required: true } ? K : never }[keyof F];
 
-export type CallEvent =
-  | ({ type: 'customer.identified' } & CustomerName)
-  | { type: 'call.hangup'; by?: HangupParty }
-  | { type: 'customer.unknown-topic'; topic: string }
-  | { type: 'customer.contact-refused'; field: ContactField }
-  | {
-      type: Exclude<
-        CallEventType,
-        'customer.identified' | 'call.hangup' | 'customer.unknown-topic' | 'customer.contact-refused'
-      >;
-    };
+/** The fields of one event type's `data`, derived from EVENT_DATA (required ones required). */
+export type EventData<T extends CallEventType> = {
+  [K in RequiredNames<(typeof EVENT_DATA)[T]>]: FieldValue<(typeof EVENT_DATA)[T][K]>;
+} & {
+  [K in Exclude<keyof (typeof EVENT_DATA)[T], RequiredNames<(typeof EVENT_DATA)[T]>>]?: FieldValue<
+    (typeof EVENT_DATA)[T][K]
+  >;
+};
+
+/** The machine's event union, one member per type, written nowhere else. */
+export type CallEvent = { [T in CallEventType]: { type: T } & EventData<T> }[CallEventType];
+
+export type CustomerName = EventData<'customer.identified'>;
 
 /** Builds the machine event from an API event: `data` fields become event properties. */
 export function toMachineEvent(type: CallEventType, data: Record<string, unknown> = {}): CallEvent {
