@@ -22,6 +22,7 @@ import type {
 import { ChangeBus } from './bus.js';
 import { callStream, type StreamMessage } from './call-stream.js';
 import { type AppliedEvent, eventChange, newCallRecord } from './change.js';
+import { EventKeys } from './event-keys.js';
 import { fingerprint } from './fingerprint.js';
 import { GroupCommitter } from './group-commit.js';
 import { KeyedQueue } from './keyed-queue.js';
@@ -55,7 +56,7 @@ interface Loaded {
   snapshot: CallSnapshot;
   /** Idempotency keys used on the call, kept only for a private store (nobody else adds to
    *  them), so a new key costs no read. Null: ask the store every time. */
-  eventIds: Set<string> | null;
+  eventIds: EventKeys | null;
 }
 
 /**
@@ -151,7 +152,7 @@ export class CallService {
       this.cache.set(input.callId, {
         record,
         snapshot: step.snapshot,
-        eventIds: this.store.shared ? null : new Set(),
+        eventIds: this.store.shared ? null : new EventKeys(),
       });
       this.scheduled(change);
       observe(() => this.hooks.onCreated?.({ callId: input.callId, view }));
@@ -379,13 +380,13 @@ export class CallService {
       return null;
     }
     const ids = this.store.shared ? null : await this.store.eventIds(callId);
-    const eventIds = ids && ids.length <= MAX_KEPT_EVENT_IDS ? new Set(ids) : null;
+    const eventIds = ids && ids.length <= MAX_KEPT_EVENT_IDS ? EventKeys.of(ids) : null;
     const loaded = { record, snapshot: this.runtime.restore(record.snapshot), eventIds };
     this.cache.set(callId, loaded);
     return loaded;
   }
 
-  private committed(change: EventChange, step: Step, view: CallView, event: object, eventIds: Set<string> | null) {
+  private committed(change: EventChange, step: Step, view: CallView, event: object, eventIds: EventKeys | null) {
     this.cache.set(change.call.callId, { record: change.call, snapshot: step.snapshot, eventIds });
     this.scheduled(change);
     // The change is durable now: an observer that throws must not turn it into an error.
