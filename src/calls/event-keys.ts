@@ -1,13 +1,12 @@
 /**
- * The idempotency keys a cached call has used, packed into one string as `<length>:<key>`
- * entries. A Set of ten short keys costs about 700 bytes of heap per call; this costs the
- * keys' characters and a few bytes more (measured in ADR 7). Lookups scan the entries, which
- * is cheap at the cap the service keeps (64 keys), and the length prefix lets a key hold any
- * character, the separator included.
+ * The idempotency keys a cached call has used, kept as 31-bit hashes in a small array of
+ * integers. A Set of ten short keys costs about 700 bytes of heap per call; this costs about
+ * 8 bytes a key, and a lookup hashes the key once and scans at most the cap the service keeps
+ * (64). Two keys can share a hash: then `has` answers true for a key never used, never false
+ * for one that was, and the service asks the store, which has the truth (ADR 7).
  */
 export class EventKeys {
-  private packed = '';
-  private count = 0;
+  private readonly hashes: number[] = [];
 
   static of(keys: Iterable<string>): EventKeys {
     const packed = new EventKeys();
@@ -16,29 +15,23 @@ export class EventKeys {
   }
 
   get size(): number {
-    return this.count;
+    return this.hashes.length;
   }
 
+  /** Adds a key the call has not used (the store's unique index guarantees that). */
   add(key: string): void {
-    if (this.has(key)) return;
-    this.packed += `${key.length}:${key}`;
-    this.count++;
+    this.hashes.push(hashOf(key));
   }
 
+  /** True for every key added; false means the key is certainly new. */
   has(key: string): boolean {
-    const packed = this.packed;
-    let at = 0;
-    while (at < packed.length) {
-      let length = 0;
-      let code = packed.charCodeAt(at);
-      while (code !== 58 /* ':' */) {
-        length = length * 10 + (code - 48);
-        code = packed.charCodeAt(++at);
-      }
-      const start = at + 1;
-      if (length === key.length && packed.startsWith(key, start)) return true;
-      at = start + length;
-    }
-    return false;
+    return this.hashes.includes(hashOf(key));
   }
+}
+
+/** FNV-1a over UTF-16 code units, cut to 31 bits so V8 keeps it as a small integer. */
+function hashOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 1) & 0x3fffffff;
 }
