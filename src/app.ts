@@ -17,6 +17,7 @@ import callRoutes from './http/calls.js';
 import { healthRoutes, scriptRoutes } from './http/meta.js';
 import { registerProblemHandler } from './http/problem.js';
 import scenarioRoutes from './http/scenarios.js';
+import scriptVersionRoutes from './http/script.js';
 import simulateRoutes from './http/simulate.js';
 import streamRoutes from './http/stream.js';
 import utteranceRoutes from './http/utterances.js';
@@ -126,6 +127,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await v1.register(streamRoutes);
       await v1.register(utteranceRoutes);
       await v1.register(scriptRoutes);
+      await v1.register(scriptVersionRoutes);
       await v1.register(simulateRoutes);
       await v1.register(scenarioRoutes);
       await v1.register(adapterRoutes);

@@ -11,6 +11,7 @@ import { CallService, type ServiceHooks } from './calls/service.js';
 import type { CallView } from './calls/view.js';
 import type { Config } from './config.js';
 import { JobWorker } from './jobs/worker.js';
+import { ScriptRegistry } from './scripts/registry.js';
 import { untilReachable } from './store/connect.js';
 import { guardStore, isStoreFault } from './store/guarded.js';
 import { StoreHealth } from './store/health.js';
@@ -24,6 +25,7 @@ declare module 'fastify' {
     storeHealth: StoreHealth;
     calls: CallService;
     jobs: JobWorker;
+    scripts: ScriptRegistry;
   }
 }
 
@@ -50,6 +52,14 @@ export default fp<CoreOptions>(
     // Every store error is classified here once: a fault answers 503/507, never "unexpected".
     const store = guardStore(inner, health);
     const runtime = createCallRuntime(config.limits);
+    // Script versions (SPEC §11): a call's phrases and limits come from the version it started with.
+    let scripts: ScriptRegistry;
+    try {
+      scripts = await ScriptRegistry.open(store, { limits: config.limits, runtime });
+    } catch (error) {
+      await inner.close().catch(() => {});
+      throw error;
+    }
     const countPrompts = (view: CallView) => {
       for (const prompt of view.prompts) metrics.promptsSaid.inc({ key: prompt.key });
     };
@@ -68,6 +78,7 @@ export default fp<CoreOptions>(
     });
     const calls = new CallService(store, runtime, {
       cacheSize: config.callCacheSize,
+      script: scripts,
       hooks: {
         ...hooks,
         onCreated(info) {
@@ -99,6 +110,9 @@ export default fp<CoreOptions>(
     const handlers = {
       change: (callId: string, version: number) => calls.remoteChange(callId, version),
       timerArmed: (dueAt: number) => jobs.scheduled(dueAt),
+      scriptPublished: () => {
+        scripts.refresh().catch((error) => app.log.warn({ err: error }, 'could not read the published script version'));
+      },
     };
     try {
       await untilReachable(() => inner.watch(handlers), { target: 'the store', deadline, log: app.log });
@@ -119,6 +133,7 @@ export default fp<CoreOptions>(
     app.decorate('storeHealth', health);
     app.decorate('calls', calls);
     app.decorate('jobs', jobs);
+    app.decorate('scripts', scripts);
 
     app.addHook('onReady', async () => jobs.start());
     app.addHook('onClose', async () => {

@@ -111,3 +111,8 @@ export const TITLES: Record<number, string> = {
   503: 'Service Unavailable',
   507: 'Insufficient Storage',
 };
+export const ScriptVersionNotFound = createError<[number, number]>(
+  'SCRIPT_VERSION_NOT_FOUND',
+  'No script version %d; the current one is %d',
+  404,
+);

@@ -132,17 +132,19 @@ export class CallService {
         if (existing.record.createFingerprint !== createFingerprint) throw new CallExists(input.callId);
         return { view: this.viewOf(existing.record), created: false };
       }
-      const step = withEffectIds(this.runtime.start({ customer: input.customer ?? null }));
+      const scriptVersion = this.script.currentVersion();
+      const runtime = this.runtimeOf(scriptVersion);
+      const step = withEffectIds(runtime.start({ customer: input.customer ?? null }));
       const record = newCallRecord(
         {
           callId: input.callId,
           locale: input.locale ?? 'ru',
           operatorId: input.operatorId ?? null,
-          scriptVersion: this.script.currentVersion(),
+          scriptVersion,
           createFingerprint,
         },
         step,
-        this.runtime,
+        runtime,
         this.now(),
       );
       const change: Change = { kind: 'create', call: record };
@@ -173,6 +175,7 @@ export class CallService {
       // processes share it; `fresh` does that on the second pass.
       const loaded = await this.load(callId, fresh);
       if (!loaded) throw new CallNotFound(callId);
+      const runtime = this.runtimeOf(loaded.record.scriptVersion);
 
       // An idempotency key is looked up when it is known to be used, or on a second pass. A
       // new key costs no read: the store's unique (call, event id) index refuses a taken one
@@ -184,7 +187,7 @@ export class CallService {
           const view = viewAt(
             previous,
             loaded.record,
-            this.runtime.allowedEventsOf(previous.snapshot),
+            runtime.allowedEventsOf(previous.snapshot),
             this.cataloguesOf(loaded.record),
           );
           return { view: { ...view, replayed: true }, replayed: true };
@@ -192,15 +195,15 @@ export class CallService {
       }
       const { record, snapshot } = loaded;
       const event = toMachineEvent(input.type, data);
-      if (record.status === 'ended' || !this.runtime.allows(snapshot, event)) {
+      if (record.status === 'ended' || !runtime.allows(snapshot, event)) {
         // Before refusing, a second pass: it re-reads a shared store's call and looks up a key
         // that was not known (a replay of an accepted event is answered, not refused).
         const unknownKey = input.id !== undefined && loaded.eventIds === null;
         if (!fresh && (this.store.shared || unknownKey)) return AGAIN;
         if (record.status === 'ended') throw new CallEnded(callId);
-        throw new EventNotAllowed(input.type, statePaths(snapshot), this.runtime.allowedEvents(snapshot));
+        throw new EventNotAllowed(input.type, statePaths(snapshot), runtime.allowedEvents(snapshot));
       }
-      const step = withEffectIds(this.runtime.apply(snapshot, event));
+      const step = withEffectIds(runtime.apply(snapshot, event));
       const applied: AppliedEvent = {
         eventId: input.id ?? null,
         fingerprint: eventFingerprint,
@@ -208,7 +211,7 @@ export class CallService {
         data,
         source,
       };
-      const change = eventChange(record, step, applied, this.runtime, this.now());
+      const change = eventChange(record, step, applied, runtime, this.now());
       const view = this.prepare(change);
       if ((await this.submit(change)) !== 'ok') {
         this.cache.delete(callId); // moved on elsewhere, or the event id was taken: look again
@@ -237,7 +240,8 @@ export class CallService {
         const loaded = await this.load(timer.callId, this.store.shared || fresh);
         const pending = loaded?.record.timers.some((t) => t.timerId === timer.timerId && t.dueAt === timer.dueAt);
         if (!loaded || !pending || loaded.record.status === 'ended') return false;
-        const step = withEffectIds(this.runtime.apply(loaded.snapshot, timer.event));
+        const runtime = this.runtimeOf(loaded.record.scriptVersion);
+        const step = withEffectIds(runtime.apply(loaded.snapshot, timer.event));
         const applied: AppliedEvent = {
           eventId: null,
           fingerprint: null,
@@ -245,7 +249,7 @@ export class CallService {
           data: {},
           source: 'timer',
         };
-        const change = eventChange(loaded.record, step, applied, this.runtime, this.now());
+        const change = eventChange(loaded.record, step, applied, runtime, this.now());
         change.firedTimer = { timerId: timer.timerId, dueAt: timer.dueAt };
         const view = this.prepare(change);
         if ((await this.submit(change)) !== 'ok') {
@@ -285,8 +289,9 @@ export class CallService {
   async viewsAfter(callId: string, version: number): Promise<CallView[]> {
     const record = await this.requireCall(callId);
     const catalogues = this.cataloguesOf(record);
+    const runtime = this.runtimeOf(record.scriptVersion);
     return (await this.store.history(callId, version)).map((entry) =>
-      viewAt(entry, record, this.runtime.allowedEventsOf(entry.snapshot), catalogues),
+      viewAt(entry, record, runtime.allowedEventsOf(entry.snapshot), catalogues),
     );
   }
 
@@ -379,9 +384,11 @@ export class CallService {
       this.cache.delete(callId);
       return null;
     }
+    // A version published on another node a moment ago is read before the call is used.
+    await this.script.ensure?.(record.scriptVersion);
     const ids = this.store.shared ? null : await this.store.eventIds(callId);
     const eventIds = ids && ids.length <= MAX_KEPT_EVENT_IDS ? EventKeys.of(ids) : null;
-    const loaded = { record, snapshot: this.runtime.restore(record.snapshot), eventIds };
+    const loaded = { record, snapshot: this.runtimeOf(record.scriptVersion).restore(record.snapshot), eventIds };
     this.cache.set(callId, loaded);
     return loaded;
   }
@@ -409,8 +416,17 @@ export class CallService {
     });
   }
 
+  /** The runtime of a script version's limits: a call runs on the version it started with. */
+  private runtimeOf(scriptVersion: number): CallRuntime {
+    return this.script.runtimeOf?.(scriptVersion) ?? this.runtime;
+  }
+
   private viewOf(record: CallRecord): CallView {
-    return buildView(record, this.runtime.allowedEventsOf(record.snapshot), this.cataloguesOf(record));
+    return buildView(
+      record,
+      this.runtimeOf(record.scriptVersion).allowedEventsOf(record.snapshot),
+      this.cataloguesOf(record),
+    );
   }
 }
 

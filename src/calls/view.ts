@@ -4,7 +4,7 @@
  */
 import type { CallEventType } from '../../machines/call.events.js';
 import type { CallContext, PromptKey } from '../../machines/call.machine.js';
-import { type PersistedCall, pathsOfValue } from '../../machines/call.runtime.js';
+import { type CallRuntime, type PersistedCall, pathsOfValue } from '../../machines/call.runtime.js';
 import {
   CATALOGUES,
   type Catalogue,
@@ -26,6 +26,10 @@ export interface ScriptSource {
   currentVersion(): number;
   /** The catalogues of a version (every version a stored call names must be known). */
   cataloguesOf(version: number): Catalogues;
+  /** The runtime of a version's limits (absent: the service's own for every version). */
+  runtimeOf?(version: number): CallRuntime;
+  /** Makes a version known before a stored call on it is used (another node may have published it). */
+  ensure?(version: number): Promise<void>;
 }
 
 /** The shipped catalogues as the only version (until script versions are published, SPEC §11). */

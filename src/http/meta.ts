@@ -1,25 +1,19 @@
-/** The catalogue, the machine definition, health, readiness and metrics. */
+/** The machine definition, health, readiness and metrics (the script itself: script.ts). */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { CATALOGUES, LOCALES } from '../../machines/catalogue.js';
 import { describeMachine } from '../../machines/describe.js';
 
 export const scriptRoutes: FastifyPluginAsyncTypebox = async (app) => {
-  const machine = describeMachine(app.calls.runtime.machine, app.config.limits);
-
-  app.get(
-    '/script',
-    {
-      config: { role: 'operator' },
-      schema: {
-        summary: 'The phrase catalogues (one per locale) and the event labels',
-        response: {
-          200: Type.Object({ locales: Type.Array(Type.String()), catalogues: Type.Record(Type.String(), Type.Any()) }),
-        },
-      },
-    },
-    async () => ({ locales: [...LOCALES], catalogues: CATALOGUES }),
-  );
+  // Drawn with the current script version's limits (a publish may change them), once per version.
+  let described: { version: number; machine: unknown } | null = null;
+  const machine = () => {
+    const version = app.scripts.currentVersion();
+    if (described?.version !== version) {
+      const { limits } = app.scripts.current();
+      described = { version, machine: describeMachine(app.scripts.runtimeOf(version).machine, limits) };
+    }
+    return described.machine;
+  };
 
   app.get(
     '/machine',
@@ -30,7 +24,7 @@ export const scriptRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Type.Any() },
       },
     },
-    async () => machine,
+    async () => machine(),
   );
 };
 

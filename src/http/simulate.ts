@@ -11,11 +11,14 @@
 
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
-import { InvalidBody } from '../errors.js';
+import { createCallRuntime } from '../../machines/call.runtime.js';
+import { InvalidBody, ScriptVersionNotFound } from '../errors.js';
 import { MAX_STEPS, type Scenario, StepEnvelope } from '../scenarios/format.js';
 import { inProcessDriver } from '../scenarios/in-process.js';
 import { checkSteps, type LoadedScenario, parseScenario, ScenarioFileError } from '../scenarios/load.js';
 import { runScenario, type ScenarioResult } from '../scenarios/run.js';
+import { ScriptBody } from '../scripts/schema.js';
+import { scriptProblems } from '../scripts/validate.js';
 import { CallView, Customer, Locale, problems, StringEnum } from './schemas.js';
 
 /** Up to 1 MiB of YAML is what the body limit lets through anyway; a scenario is a few KiB. */
@@ -33,6 +36,13 @@ export const SimulateBody = Type.Object(
         description: 'A scenario file (YAML text) instead of customer, locale and steps; its errors name the line',
       }),
     ),
+    scriptVersion: Type.Optional(
+      Type.Integer({ minimum: 1, description: 'Run on this published script version (default: the current one)' }),
+    ),
+    draft: Type.Optional({
+      ...ScriptBody,
+      description: 'Run on this unpublished script (as PUT /v1/script takes it) instead of a published version',
+    }),
   },
   { additionalProperties: false, description: 'Either `steps` (with `customer` and `locale`) or `scenario`' },
 );
@@ -156,6 +166,24 @@ function transcriptOf(result: ScenarioResult, named: boolean): Transcript {
 }
 
 const simulateRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  /** The runtime and catalogues to run on: a draft's, a published version's, or the current one's. */
+  const scriptOf = async (body: Static<typeof SimulateBody>) => {
+    const { scripts } = app;
+    if (body.draft !== undefined) {
+      if (body.scriptVersion !== undefined)
+        throw invalid([{ path: '/scriptVersion', message: 'comes without a draft: run one or the other' }]);
+      const issues = scriptProblems(body.draft);
+      if (issues.length > 0)
+        throw invalid(issues.map((i) => ({ path: `/draft/${i.path.join('/')}`, message: i.message })));
+      const limits = scripts.limitsOf({ catalogues: body.draft.catalogues, limits: body.draft.limits ?? {} });
+      return { runtime: createCallRuntime(limits), catalogues: body.draft.catalogues };
+    }
+    const wanted = body.scriptVersion ?? scripts.currentVersion();
+    const version = await scripts.find(wanted);
+    if (!version) throw new ScriptVersionNotFound(wanted, scripts.currentVersion());
+    return { runtime: scripts.runtimeOf(wanted), catalogues: scripts.cataloguesOf(wanted) };
+  };
+
   app.post(
     '/simulate',
     {
@@ -165,12 +193,12 @@ const simulateRoutes: FastifyPluginAsyncTypebox = async (app) => {
         description:
           'The steps (or a scenario file) run on the statechart in-process with a simulated clock; nothing is stored. The answer is the transcript, step by step, with each expectation’s result. A step that cannot be valid is a 400 naming it; one that is not allowed when it comes is a `refused` or `error` step of the transcript (docs/scenarios.md).',
         body: SimulateBody,
-        response: { 200: Transcript, ...problems(400, 401, 403, 413, 415) },
+        response: { 200: Transcript, ...problems(400, 401, 403, 404, 413, 415) },
       },
     },
     async (request) => {
       const loaded = scenarioOf(request.body);
-      const result = await runScenario(loaded, inProcessDriver({ runtime: app.calls.runtime }));
+      const result = await runScenario(loaded, inProcessDriver(await scriptOf(request.body)));
       return transcriptOf(result, request.body.scenario !== undefined);
     },
   );

@@ -15,7 +15,7 @@ import {
   type Step,
   statePaths,
 } from '../../machines/call.runtime.js';
-import { type Locale, renderPrompt } from '../../machines/catalogue.js';
+import { type Catalogue, type Locale, renderPrompt } from '../../machines/catalogue.js';
 import type { Observation } from './expect.js';
 import type { TimerName } from './format.js';
 import type { Driver, StepOutcome } from './run.js';
@@ -29,6 +29,8 @@ interface PendingTimer {
 export interface InProcessOptions {
   /** The runtime to drive (the service's own in POST /v1/simulate); default limits otherwise. */
   runtime?: CallRuntime;
+  /** The catalogues the prompts render from (a script version's, or a draft's); the shipped ones otherwise. */
+  catalogues?: Record<Locale, Catalogue>;
   /** Where the simulated clock starts (ms since the epoch). */
   startAt?: number;
 }
@@ -49,7 +51,7 @@ export function inProcessDriver(options: InProcessOptions = {}): Driver {
     const s = current();
     const keys = step?.prompts ?? [];
     return {
-      prompts: keys.map((key) => renderPrompt(key, s.context.customer, locale)),
+      prompts: keys.map((key) => renderPrompt(key, s.context.customer, locale, options.catalogues)),
       state: statePaths(s),
       status: s.status === 'active' ? 'active' : 'ended',
       endReason: s.context.endReason,

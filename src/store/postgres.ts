@@ -26,6 +26,8 @@ import type {
 export const CHANGE_CHANNEL = 'callflow_change';
 /** Channel of armed timers; payload the earliest `dueAt` (epoch ms) a commit armed. */
 export const TIMER_CHANNEL = 'callflow_timer';
+/** Channel of published script versions (a trigger on script_versions, migration 0008); payload the version. */
+export const SCRIPT_CHANNEL = 'callflow_script';
 
 /** Key of the session-level advisory lock that serialises migrations across starting nodes. */
 const MIGRATION_LOCK = 0x63_66_6d_67; // 'cfmg'
@@ -203,6 +205,9 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       } else if (message.channel === TIMER_CHANNEL) {
         const dueAt = Number(payload);
         if (Number.isFinite(dueAt)) handlers.timerArmed(dueAt);
+      } else if (message.channel === SCRIPT_CHANNEL) {
+        const version = Number(payload);
+        if (Number.isInteger(version)) handlers.scriptPublished?.(version);
       }
     });
     let listening = false;
@@ -220,7 +225,7 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     client.on('end', onLost);
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${TIMER_CHANNEL}`);
+      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${TIMER_CHANNEL}; LISTEN ${SCRIPT_CHANNEL}`);
     } catch (error) {
       onLost();
       throw error;
@@ -239,8 +244,11 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
       startListener(handlers).then(
-        // Arms published while we were away are lost: have the worker look at the table now.
-        () => handlers.timerArmed(Date.now()),
+        // Arms and scripts published while we were away are lost: look at the tables now.
+        () => {
+          handlers.timerArmed(Date.now());
+          handlers.scriptPublished?.(null);
+        },
         () => scheduleReconnect(handlers, Math.min(delay * 2, reconnect.max)),
       );
     }, delay);

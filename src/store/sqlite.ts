@@ -71,6 +71,15 @@ const MIGRATIONS: string[] = [
    CREATE INDEX calls_by_operator ON calls (operator_id, call_id) WHERE operator_id IS NOT NULL;`,
   // The write probe's table (sqlite-probe.ts): readiness asks whether the store can write.
   PROBE_TABLE_SQL,
+  // Script versions (SPEC §11, src/scripts/): each a whole script, never rewritten.
+  `CREATE TABLE script_versions (
+     version INTEGER PRIMARY KEY,
+     published_at INTEGER NOT NULL,
+     published_by TEXT NOT NULL,
+     content TEXT NOT NULL,
+     fingerprint TEXT NOT NULL,
+     summary TEXT NOT NULL
+   );`,
 ];
 
 export interface SqliteOptions {

@@ -129,6 +129,8 @@ export interface ListQuery {
 export interface RemoteHandlers {
   change(callId: string, version: number): void;
   timerArmed(dueAt: number): void;
+  /** A script version was published (SPEC §11); null: some may have been missed, look again. */
+  scriptPublished?(version: number | null): void;
 }
 
 export interface CallStore {
