@@ -29,6 +29,7 @@ const checkShape = bodyAjv.compile(ScriptBody);
 const LEADING_ADDRESS = /^\s*(?:И\.\s?О\.|ИО|\{name\})\s*,\s*/u;
 const ANY_ADDRESS = /И\.\s?О\.|(?<!\p{L})ИО(?!\p{L})|\{name\}/u;
 const ANY_BRACE = /[{}]/u;
+const SOURCES = new Set<unknown>(['seed', 'callflow']);
 
 type Entry = { text?: unknown; instruction?: unknown; source?: unknown };
 
@@ -135,7 +136,8 @@ function crossLocaleProblems(catalogues: Record<string, unknown>): ScriptProblem
       const mine = base.prompts[key] as Entry | undefined;
       if (!isRecord(entry) || !isRecord(mine)) continue;
       const theirs = entry as Entry;
-      if (typeof theirs.source === 'string' && typeof mine.source === 'string' && theirs.source !== mine.source)
+      // Only known sources are compared: an unknown one is already named by the shape check.
+      if (SOURCES.has(theirs.source) && SOURCES.has(mine.source) && theirs.source !== mine.source)
         problems.push({
           path: ['catalogues', locale, 'prompts', key, 'source'],
           message: `must be "${mine.source}" as in ${first}`,
