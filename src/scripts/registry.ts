@@ -34,10 +34,12 @@ const SQL = {
     VALUES (1, ?, 'shipped', ?, ?, ?) ON CONFLICT (version) DO NOTHING`,
   after: 'SELECT * FROM script_versions WHERE version > ? ORDER BY version',
   one: 'SELECT * FROM script_versions WHERE version = ?',
-  // Written only while no version at or above it exists: two publishers racing get one each.
+  // Written only while no version at or above it exists; a racing publisher's uncommitted row
+  // (invisible to NOT EXISTS on PostgreSQL) makes it a conflict, not an error: no row, try again.
   publish: `INSERT INTO script_versions (version, published_at, published_by, content, fingerprint, summary)
     SELECT CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT)
-    WHERE NOT EXISTS (SELECT 1 FROM script_versions WHERE version >= CAST(? AS INTEGER))`,
+    WHERE NOT EXISTS (SELECT 1 FROM script_versions WHERE version >= CAST(? AS INTEGER))
+    ON CONFLICT (version) DO NOTHING`,
 };
 
 /** Two nodes publishing at the same moment: the loser reads the winner's and tries again. */
