@@ -4,6 +4,7 @@
  * Routes added later add their rows here.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CATALOGUES } from '../../machines/catalogue.js';
 import { buildTestApp, type TestApp } from '../support/app.js';
 
 const TOKENS = { telephony: 'tel-token', operator: 'op-token', supervisor: 'sup-token', admin: 'adm-token' };
@@ -35,6 +36,10 @@ const ROWS: Row[] = [
   },
   { method: 'GET', url: '/v1/script', allowed: ['operator', 'supervisor', 'admin'] },
   { method: 'GET', url: '/v1/machine', allowed: ['operator', 'supervisor', 'admin'] },
+  { method: 'GET', url: '/v1/script?version=1', allowed: ['operator', 'supervisor', 'admin'] },
+  { method: 'GET', url: '/v1/script/versions', allowed: ['operator', 'supervisor', 'admin'] },
+  // The shipped catalogues again: equal to version 1, so an allowed call publishes nothing (200).
+  { method: 'PUT', url: '/v1/script', body: { catalogues: CATALOGUES }, allowed: ['admin'] },
 ];
 
 describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
