@@ -4,7 +4,7 @@
  * problem+json errors turned into ApiError, the server clock's offset, idempotency keys.
  */
 
-/** @import { CallList, CallView, CreateCallBody, History, MachineDescription, Problem, Script, UtteranceResponse } from './types.js' */
+/** @import { CallList, CallView, CreateCallBody, History, MachineDescription, Problem, ScenarioList, Script, ScriptVersionList, SimulateBody, SimulateTranscript, UtteranceResponse } from './types.js' */
 
 const TOKEN_KEY = 'callflow.token';
 
@@ -126,6 +126,14 @@ const enc = encodeURIComponent;
 
 /** @returns {Promise<Script>} */
 export const getScript = () => api('/v1/script');
+/** @param {number} version @returns {Promise<Script>} */
+export const getScriptVersion = (version) => api(`/v1/script?version=${version}`);
+/** @returns {Promise<ScriptVersionList>} */
+export const listScriptVersions = () => api('/v1/script/versions');
+/** @returns {Promise<ScenarioList>} */
+export const listScenarios = () => api('/v1/scenarios');
+/** @param {SimulateBody} body @returns {Promise<SimulateTranscript>} */
+export const simulate = (body) => api('/v1/simulate', { method: 'POST', body });
 /** @returns {Promise<MachineDescription>} */
 export const getMachine = () => api('/v1/machine');
 /** @returns {Promise<CallList>} */

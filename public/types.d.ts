@@ -10,6 +10,9 @@ import type { Catalogue, Locale } from '../machines/catalogue.js';
 import type { describeMachine } from '../machines/describe.js';
 import type * as Schemas from '../src/http/schemas.js';
 import type * as Utterances from '../src/http/utterance.schema.js';
+import type * as ScenarioRoutes from '../src/http/scenarios.js';
+import type * as Simulate from '../src/http/simulate.schema.js';
+import type * as Scripts from '../src/scripts/schema.js';
 
 export type CallView = Static<typeof Schemas.CallView>;
 export type CallList = Static<typeof Schemas.CallList>;
@@ -33,8 +36,19 @@ export type MachineNode = MachineDescription['nodes'][number];
 export type MachineTransition = MachineDescription['transitions'][number];
 export type { DataField };
 
-/** GET /v1/script (its response schema is a plain record: the catalogue type is the real one). */
-export interface Script {
+/** GET /v1/script: a script version, with the locales that have a catalogue. */
+export type ScriptVersion = Static<typeof Scripts.ScriptVersion>;
+export interface Script extends Omit<ScriptVersion, 'catalogues'> {
   locales: Locale[];
   catalogues: Partial<Record<string, Catalogue>>;
 }
+/** GET /v1/script/versions */
+export type ScriptVersionList = Static<typeof Scripts.VersionList>;
+export type ScriptVersionInfo = Static<typeof Scripts.VersionInfo>;
+/** PUT /v1/script, and a draft for POST /v1/simulate */
+export type ScriptBody = Static<typeof Scripts.ScriptBody>;
+/** GET /v1/scenarios */
+export type ScenarioList = Static<typeof ScenarioRoutes.ScenarioList>;
+/** POST /v1/simulate */
+export type SimulateBody = Static<typeof Simulate.SimulateBody>;
+export type SimulateTranscript = Static<typeof Simulate.Transcript>;
