@@ -9,4 +9,6 @@
 export const NAV = [
   { id: 'console', label: 'tab.console', sidebar: true, load: () => import('./pages/console.js') },
   { id: 'inspector', label: 'tab.inspector', preload: true, load: () => import('./pages/inspector.js') },
+  { id: 'script', label: 'tab.script', load: () => import('./pages/script.js') },
+  { id: 'try', label: 'tab.try', load: () => import('./pages/try.js') },
 ];
