@@ -185,9 +185,9 @@ async function renderPhrases() {
           return h(
             'div',
             { class: 'script-phrase', dataset: { key } },
-            h('div', { class: 'phrase-key muted small' }, key),
-            h('p', { class: 'phrase-text' }, entry?.text ?? '—'),
-            entry?.instruction ? h('p', { class: 'phrase-instruction muted small' }, entry.instruction) : null,
+            h('div', { class: 'script-phrase-key muted small' }, key),
+            h('p', { class: 'script-phrase-text' }, entry?.text ?? '—'),
+            entry?.instruction ? h('p', { class: 'script-phrase-instruction muted small' }, entry.instruction) : null,
           );
         }),
       ),
