@@ -207,6 +207,7 @@ describe.each(STORES)('script versions on $name', (store) => {
     const res = await app.inject({ method: 'GET', url: '/v1/script?version=99', headers: OPERATOR });
     const problem = problemOf(res, 404);
     expect(problem.detail).toMatch(/No script version 99; the current one is 2/);
+    expect(problem.type).toBe('https://callflow.dev/problems/script-version-not-found');
     problemOf(await app.inject({ method: 'GET', url: '/v1/script?version=0', headers: OPERATOR }), 400);
     problemOf(await app.inject({ method: 'GET', url: '/v1/script?version=two', headers: OPERATOR }), 400);
   });
