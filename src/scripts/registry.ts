@@ -53,7 +53,9 @@ export class UnknownScriptVersion extends Error {
 
 export class ScriptRegistry implements ScriptSource {
   private readonly versions = new Map<number, StoredVersion>();
+  /** One runtime per distinct limits (a runtime builds its machine), and each version's. */
   private readonly runtimes = new Map<string, CallRuntime>();
+  private readonly runtimeByVersion = new Map<number, CallRuntime>();
   private latest = 0;
   private publishing: Promise<unknown> = Promise.resolve();
   private refreshing: Promise<void> | null = null;
@@ -97,7 +99,15 @@ export class ScriptRegistry implements ScriptSource {
 
   /** The runtime of a version's limits (the service's own when they are the deployment's). */
   runtimeOf(version: number): CallRuntime {
-    const { limits } = this.require(version);
+    // Asked several times per event: a map lookup once the version's runtime is known.
+    const known = this.runtimeByVersion.get(version);
+    if (known) return known;
+    const runtime = this.runtimeFor(this.require(version).limits);
+    this.runtimeByVersion.set(version, runtime);
+    return runtime;
+  }
+
+  private runtimeFor(limits: Limits): CallRuntime {
     const key = fingerprint(limits);
     if (key === fingerprint(this.baseLimits)) return this.baseRuntime;
     let runtime = this.runtimes.get(key);

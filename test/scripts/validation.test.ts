@@ -196,3 +196,34 @@ describe('PUT /v1/script refuses a bad script, naming each problem', () => {
     expect(await versions()).toBe(before);
   });
 });
+
+describe('OpenAPI of the script routes', () => {
+  it('documents the body, the answers and the roles', async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            description?: string;
+            parameters?: { name: string }[];
+            requestBody?: { content: Record<string, { schema: { properties?: Record<string, unknown> } }> };
+            responses: Record<string, unknown>;
+          }
+        >
+      >;
+    };
+    const put = doc.paths['/v1/script']?.put;
+    expect(put, 'PUT /v1/script').toBeDefined();
+    expect(Object.keys(put!.requestBody!.content['application/json']!.schema.properties ?? {}).sort()).toEqual([
+      'catalogues',
+      'limits',
+    ]);
+    expect(Object.keys(put!.responses)).toEqual(expect.arrayContaining(['200', '201', '400', '401', '403']));
+    expect(put!.description).toMatch(/Roles: admin\./);
+    const get = doc.paths['/v1/script']?.get;
+    expect(get!.parameters!.map((p) => p.name)).toEqual(['version']);
+    expect(Object.keys(get!.responses)).toEqual(expect.arrayContaining(['200', '404']));
+    expect(doc.paths['/v1/script/versions']?.get?.description).toMatch(/Roles: operator, supervisor, admin\./);
+  });
+});
