@@ -124,6 +124,9 @@ export default fp<CoreOptions>(
     metrics.gauge('callflow_calls_active', 'Calls not yet ended', () => store.countCalls('active'));
     metrics.gauge('callflow_calls_cached', 'Calls held decoded in memory', () => calls.cachedCalls);
     metrics.gauge('callflow_stream_clients', 'Open SSE streams', () => calls.bus.subscriberCount);
+    metrics.gauge('callflow_script_version', 'The script version new calls take on this node (SPEC §11)', () =>
+      scripts.currentVersion(),
+    );
     metrics.gauge('callflow_store_up', 'Whether the store serves (1) or is down (0); readiness follows it', () =>
       health.up ? 1 : 0,
     );

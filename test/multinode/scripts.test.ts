@@ -10,6 +10,7 @@ import { V2_EN, V2_RU, withHoldCheck } from '../scripts/helpers.js';
 import { until } from '../support/api.js';
 import { beforeFirstTest } from '../support/hooks.js';
 import { type TestDatabase, testDatabase } from '../support/postgres.js';
+import { parseMetrics, sampleValue } from '../support/prometheus.js';
 import { type ServerProcess, startServer } from '../support/server-process.js';
 
 let db: TestDatabase;
@@ -77,14 +78,20 @@ describe('script versions on two nodes sharing PostgreSQL', () => {
     expect(published.version).toBe(2);
     const at = Date.now();
 
-    // GET /v1/script answers from the node's memory: it moves only when the notification comes.
-    await until(async () => (await must(b.url, 'GET', '/v1/script', undefined, 200)).version === 2, {
+    // A node's current version moves only when the notification comes (GET /v1/script answers
+    // from memory); polled on /metrics, a small answer, to time it.
+    const versionOn = async (node: ServerProcess) =>
+      sampleValue(parseMetrics(await (await fetch(`${node.url}/metrics`)).text()), 'callflow_script_version');
+    await until(async () => (await versionOn(b)) === 2, {
       timeoutMs: 5_000,
-      intervalMs: 5,
+      intervalMs: 2,
       message: 'node B never heard of version 2',
     });
-    const heardMs = Date.now() - at;
-    console.log(`script version 2 reached the other node in ${heardMs} ms`);
+    console.log(`script version 2 reached the other node in ${Date.now() - at} ms`);
+    for (const node of [a, b]) {
+      expect(await versionOn(node)).toBe(2);
+      expect((await must(node.url, 'GET', '/v1/script', undefined, 200)).version).toBe(2);
+    }
 
     const fresh = await must(b.url, 'POST', '/v1/calls', { callId: 'mn-script-fresh', customer: NAME }, 201);
     expect(fresh.scriptVersion).toBe(2);
