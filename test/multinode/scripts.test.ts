@@ -2,7 +2,7 @@
  * SPEC §11 across nodes: two service processes on one PostgreSQL database. A script published
  * on one node reaches the other by its notification (channel callflow_script), new calls there
  * take it at once, and a call that was on hold on version 1 hears version 1's hold check
- * whichever node fires it.
+ * whichever node fires it, also after the node that holds it restarts.
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { TAILS } from '../api/texts.js';
@@ -122,6 +122,28 @@ describe('script versions on two nodes sharing PostgreSQL', () => {
     const onA = await must(a.url, 'POST', '/v1/calls', { callId: 'mn-script-a', customer: NAME }, 201);
     expect(onA.scriptVersion).toBe(2);
   });
+
+  it('after a node restarts, the held call still hears version 1 and the other version 2', async () => {
+    await b.stop();
+    b = await startServer({ DATABASE_URL: db.url, HOLD_CHECK_SECONDS: '1', LOG_LEVEL: 'warn' }, { timeoutMs: 90_000 });
+    expect((await must(b.url, 'GET', '/v1/script', undefined, 200)).version).toBe(2);
+    for (const [callId, text] of [
+      ['mn-script-held', `Иван Петрович, ${TAILS['hold.check']}`],
+      ['mn-script-fresh', 'Иван Петрович, спасибо, что ждёте: я почти закончил'],
+    ] as const) {
+      const before = (await holdChecks(b.url, callId)).length;
+      await must(b.url, 'POST', `/v1/calls/${callId}/events`, { type: 'call.unhold' }, 200);
+      await must(b.url, 'POST', `/v1/calls/${callId}/events`, { type: 'call.hold' }, 200);
+      const said = await until(
+        async () => {
+          const checks = await holdChecks(b.url, callId);
+          return checks.length > before ? checks : null;
+        },
+        { timeoutMs: 10_000, message: `no hold check on ${callId} after the restart` },
+      );
+      for (const check of said) expect(check).toBe(text);
+    }
+  }, 120_000);
 
   it('two publishes at once on the two nodes: two versions, nothing lost', async () => {
     const one = withHoldCheck('И.О., минуту, пожалуйста', '{name}, one moment, please');
