@@ -55,7 +55,12 @@ export default fp<CoreOptions>(
     // Script versions (SPEC §11): a call's phrases and limits come from the version it started with.
     let scripts: ScriptRegistry;
     try {
-      scripts = await ScriptRegistry.open(store, { limits: config.limits, runtime });
+      // Read (and on a new database written) at start: wait out a store that has just gone away.
+      scripts = await untilReachable(() => ScriptRegistry.open(store, { limits: config.limits, runtime }), {
+        target: 'the store',
+        deadline,
+        log: app.log,
+      });
     } catch (error) {
       await inner.close().catch(() => {});
       throw error;
