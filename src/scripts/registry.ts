@@ -120,8 +120,8 @@ export class ScriptRegistry implements ScriptSource {
 
   /** Makes a version known before a call on it is used (another node may have just published it). */
   async ensure(version: number): Promise<void> {
-    if (this.versions.has(version)) return;
-    await this.refresh();
+    // Twice: a read already under way when we came may have started before the version was written.
+    for (let attempt = 0; attempt < 2 && !this.versions.has(version); attempt++) await this.refresh();
     if (!this.versions.has(version)) throw new UnknownScriptVersion(version);
   }
 
