@@ -1,14 +1,14 @@
 /**
- * `npm run eval:transcripts [-- --set heldout|tune|all] [--file PATH]... [--locale ru] [--errors]`
+ * `npm run eval:transcripts [-- --set heldout|tune|all|probe] [--file PATH]... [--locale ru] [--errors]`
  *
  * The recogniser's quality on the labelled lines of eval/transcripts/: per event precision,
  * recall and F1, the macro-F1, the false-suggestion rate on lines that must give none, and the
- * accuracy of the suggested data. By default the held-out part (never used for tuning) and the
- * whole set. `--file` scores another set in the same format (an independent one); `--errors`
+ * accuracy of the suggested data. By default the held-out part (never used for tuning), the
+ * whole set, and each probe part (`<locale>.probe*.jsonl`, lines by another hand) on its own. `--file` scores another set in the same format (an independent one); `--errors`
  * lists the lines that went wrong (for tuning: use it on the tune part only).
  */
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CATALOGUES, LOCALES, type Locale } from '../machines/catalogue.js';
 import {
@@ -17,6 +17,7 @@ import {
   type EvalLine,
   evaluate,
   heldoutParts,
+  probeParts,
   type Report,
   readEvalSet,
 } from '../src/transcripts/evaluation.js';
@@ -42,6 +43,9 @@ if (values.set === 'default' || values.set === 'heldout') runs.push({ title: `${
 if (values.set === 'tune') runs.push({ title: `${locale} tune`, lines: tune });
 if (values.set === 'default' || values.set === 'all')
   runs.push({ title: `${locale} full`, lines: [...heldout, ...tune] });
+if (values.set === 'default' || values.set === 'probe')
+  for (const path of probeParts(locale))
+    runs.push({ title: `${locale} probe ${basename(path)}`, lines: readEvalSet(path) });
 for (const file of values.file ?? []) runs.push({ title: file, lines: readEvalSet(file) });
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;

@@ -28,6 +28,18 @@ export function heldoutParts(locale: string): string[] {
     .map((name) => join(EVAL_DIR, name));
 }
 
+/**
+ * The probe parts: `<locale>.probe*.jsonl`, lines written by another hand to measure how the
+ * recogniser generalises. Like the held-out part they are never tuned on; they are reported on
+ * their own and not asserted, as a figure to watch rather than a bar.
+ */
+export function probeParts(locale: string): string[] {
+  return readdirSync(EVAL_DIR)
+    .filter((name) => name.startsWith(`${locale}.probe`) && name.endsWith('.jsonl'))
+    .sort()
+    .map((name) => join(EVAL_DIR, name));
+}
+
 /** Where in the script a line is said; each gives the events allowed then. */
 export const CONTEXTS = {
   conversation: [],

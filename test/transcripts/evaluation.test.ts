@@ -10,6 +10,7 @@ import {
   type Context,
   evaluate,
   heldoutParts,
+  probeParts,
   readEvalSet,
 } from '../../src/transcripts/evaluation.js';
 
@@ -35,6 +36,7 @@ const SECTION_12 = [
 const heldout = heldoutParts('ru').flatMap(readEvalSet);
 const tune = readEvalSet(new URL('../../eval/transcripts/ru.tune.jsonl', import.meta.url).pathname);
 const all = [...heldout, ...tune];
+const probes = probeParts('ru').map((path) => ({ path, lines: readEvalSet(path) }));
 
 describe('the labelled set', () => {
   it('has at least 400 lines, at least 60 that must give nothing, and a held-out part of at least 30 %', () => {
@@ -67,6 +69,28 @@ describe('the labelled set', () => {
   it('the held-out and the tuning parts share no line', () => {
     const tuned = new Set(tune.map((line) => line.text));
     expect(heldout.filter((line) => tuned.has(line.text))).toEqual([]);
+  });
+});
+
+describe('the probe parts (lines by another hand, reported by eval:transcripts, not asserted)', () => {
+  it('exist, and share no line with the tuning or held-out parts or with each other', () => {
+    expect(probes.length).toBeGreaterThan(0);
+    const seen = new Set(all.map((line) => line.text));
+    for (const { path, lines } of probes) {
+      expect(
+        lines.filter((line) => seen.has(line.text)).map((line) => line.text),
+        path,
+      ).toEqual([]);
+      for (const line of lines) seen.add(line.text);
+    }
+  });
+
+  it('label only events allowed where each line is said', () => {
+    const allowed = allowedByContext();
+    for (const { lines } of probes)
+      for (const line of lines)
+        for (const e of line.expect)
+          expect(allowed[(line.context ?? 'conversation') as Context], line.text).toContain(e.type);
   });
 });
 
