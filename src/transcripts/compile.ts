@@ -24,7 +24,8 @@ export interface CompiledRule {
 export interface CompiledEvent {
   type: CallEventType;
   rules: CompiledRule[];
-  unless: CompiledPattern[];
+  /** Patterns that keep the event from being suggested; one marked `negatable` not when negated. */
+  unless: CompiledRule[];
   topic: TopicRules | null;
 }
 
@@ -92,7 +93,7 @@ export function compileLexicon(lexicon: Lexicon, locale: string, names: NameList
       notNames,
       negations,
     };
-    const compileOne = (pattern: LexiconPattern, where: string): CompiledRule => {
+    const compileOne = (pattern: LexiconPattern, where: string, negatableByDefault = true): CompiledRule => {
       const source = typeof pattern === 'string' ? pattern : pattern.match;
       try {
         const compiledPattern = compilePattern(source, ctx);
@@ -101,7 +102,9 @@ export function compileLexicon(lexicon: Lexicon, locale: string, names: NameList
           pattern: compiledPattern,
           weight: options.weight ?? entry.weight ?? DEFAULT_WEIGHT,
           // A pattern that names a negation itself is never cancelled by one.
-          negatable: (options.negatable ?? entry.negatable ?? true) && !compiledPattern.hasNegation,
+          negatable:
+            (options.negatable ?? (negatableByDefault ? (entry.negatable ?? true) : false)) &&
+            !compiledPattern.hasNegation,
         };
       } catch (error) {
         if (error instanceof PatternError) throw new LexiconError(`${where} "${source}": ${error.message}`);
@@ -109,7 +112,9 @@ export function compileLexicon(lexicon: Lexicon, locale: string, names: NameList
       }
     };
     const rules = entry.patterns.map((p, i) => compileOne(p, `lexicon.events["${type}"].patterns[${i}]`));
-    const unless = (entry.unless ?? []).map((p, i) => compileOne(p, `lexicon.events["${type}"].unless[${i}]`).pattern);
+    // An exception holds under a negation ("не по почте" is still the post) unless its pattern
+    // says `negatable: true` ("гражданство получил" is an exception, "не получил" none).
+    const unless = (entry.unless ?? []).map((p, i) => compileOne(p, `lexicon.events["${type}"].unless[${i}]`, false));
     let topic: TopicRules | null = null;
     if (entry.topic) {
       const anchor = compileOne(entry.topic.anchor, `lexicon.events["${type}"].topic.anchor`).pattern.groups;
@@ -129,7 +134,12 @@ export function compileLexicon(lexicon: Lexicon, locale: string, names: NameList
     locale,
     tokens: {
       stem,
-      fillers: new Set(lexicon.fillers.map(normal)),
+      fillers: new Set(lexicon.fillers.map(normal).filter((filler) => !/\s/u.test(filler))),
+      fillerPhrases: lexicon.fillers
+        .map(normal)
+        .filter((filler) => /\s/u.test(filler))
+        .map((phrase) => phrase.split(/\s+/u))
+        .sort((a, b) => b.length - a.length),
       boundaries: new Set(lexicon.boundaries.map(normal)),
       spelling,
     },

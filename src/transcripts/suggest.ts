@@ -6,7 +6,7 @@
  */
 import { type CallEventType, type DataField, EVENT_DATA } from '../../machines/call.events.js';
 import type { Lexicon, NameList } from '../../machines/lexicon.js';
-import { type CompiledEvent, type CompiledLexicon, compiledLexicon } from './compile.js';
+import { type CompiledEvent, type CompiledLexicon, type CompiledRule, compiledLexicon } from './compile.js';
 import { capitalise, shippedNames } from './names.js';
 import { anyNegated } from './negation.js';
 import { LineMemo, type Match } from './pattern.js';
@@ -58,7 +58,7 @@ export function suggest(text: string, options: SuggestOptions): Suggestion[] {
   const state: AcceptState = { words, lexicon, event: lexicon.events[0]!, negatable: false, data: undefined };
   for (const event of lexicon.events) {
     if (!allowed.has(event.type) || event.type === SPEECH) continue;
-    if (event.unless.some((pattern) => pattern.match(words))) continue;
+    if (event.unless.some((rule) => rule.pattern.match(words, exceptionCounts, { words, lexicon, rule }))) continue;
     state.event = event;
     for (const rule of event.rules) {
       state.negatable = rule.negatable;
@@ -85,6 +85,11 @@ interface AcceptState {
   data: Record<string, string> | null | undefined;
 }
 
+/** Whether an exception counts: "гражданство получил" is one, "гражданство не получил" is none. */
+function exceptionCounts(candidate: Match, state: { words: Words; lexicon: CompiledLexicon; rule: CompiledRule }) {
+  return !state.rule.negatable || !anyNegated(state.words, candidate.tokens, state.lexicon.negation);
+}
+
 /** Whether a match counts: not negated ("теперь не слышу") and with the data its event needs. */
 function acceptMatch(candidate: Match, state: AcceptState): boolean {
   if (state.negatable && anyNegated(state.words, candidate.tokens, state.lexicon.negation)) return false;
@@ -103,7 +108,9 @@ function keyOf(type: string, data: Record<string, string> | undefined): string {
 
 /**
  * A match whose words all lie inside a longer match is not evidence of its own: "нет" inside
- * "почему бы и нет" is no refusal, "не слышу" inside "не слышу вас" is one cue, not two.
+ * "почему бы и нет" is no refusal, "не слышу" inside "не слышу вас" is one cue, not two. And a
+ * match of an event whose data says more about the same words wins: "Сергей" with "отчество
+ * Викторович" is one name, not two suggestions.
  */
 function withoutSubsumed(found: Found[]): Found[] {
   return found.filter(
@@ -111,11 +118,21 @@ function withoutSubsumed(found: Found[]): Found[] {
       !found.some(
         (big) =>
           big !== small &&
-          big.tokens.length > small.tokens.length &&
-          small.tokens.every((t) => big.tokens.includes(t)) &&
-          (big.type !== small.type || big.key === small.key),
+          ((big.tokens.length > small.tokens.length &&
+            small.tokens.every((t) => big.tokens.includes(t)) &&
+            (big.type !== small.type || big.key === small.key)) ||
+            (big.type === small.type &&
+              refines(big.data, small.data) &&
+              small.tokens.some((t) => big.tokens.includes(t)))),
       ),
   );
+}
+
+/** Whether `more` has every field of `less`, equal, and at least one besides. */
+function refines(more: Record<string, string> | undefined, less: Record<string, string> | undefined): boolean {
+  if (!more || !less) return false;
+  const fields = Object.keys(less);
+  return Object.keys(more).length > fields.length && fields.every((field) => more[field] === less[field]);
 }
 
 /** Per event (and data), the matches' weights joined as independent cues: 1 - Π(1 - w). */

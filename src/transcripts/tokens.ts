@@ -32,6 +32,8 @@ export interface Words {
 export interface TokenRules {
   stem: Stem;
   fillers: ReadonlySet<string>;
+  /** Fillers of several words ("это самое", "так и" of "так и не нашла"), each as its words. */
+  fillerPhrases: readonly (readonly string[])[];
   boundaries: ReadonlySet<string>;
   /** Normal form -> replacement words. */
   spelling: ReadonlyMap<string, string[]>;
@@ -56,13 +58,27 @@ export function tokenise(text: string, rules: TokenRules): Words {
       all.push({ surface, norm: word, stem: rules.stem(word), start, end: start + surface.length });
     }
   }
+  const inPhrase = fillerPhraseWords(all, rules.fillerPhrases);
   const content: Token[] = [];
   const boundary: boolean[] = [];
-  for (const token of all) {
-    if (rules.fillers.has(token.norm)) continue;
+  for (const [i, token] of all.entries()) {
+    if (rules.fillers.has(token.norm) || inPhrase[i]) continue;
     content.push(token);
     // A boundary is still a word that a pattern may name ("почему бы и нет").
     boundary.push(rules.boundaries.has(token.norm));
   }
   return { all, content, boundary };
+}
+
+/** Which words belong to a filler phrase; the phrase is matched on normal forms, longest first. */
+function fillerPhraseWords(all: readonly Token[], phrases: readonly (readonly string[])[]): boolean[] {
+  const marked = new Array<boolean>(all.length).fill(false);
+  if (phrases.length === 0) return marked;
+  for (let i = 0; i < all.length; i++) {
+    const phrase = phrases.find((words) => words.every((word, k) => all[i + k]?.norm === word));
+    if (!phrase) continue;
+    for (let k = 0; k < phrase.length; k++) marked[i + k] = true;
+    i += phrase.length - 1;
+  }
+  return marked;
 }

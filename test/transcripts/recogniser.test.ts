@@ -285,6 +285,47 @@ describe('the lexicon is an input', () => {
     expect(t('теща')).toEqual([]);
   });
 
+  it('a filler of several words is left out as a whole ("так и" in "так и не нашла"), its words alone are not', () => {
+    const events: Lexicon['events'] = { 'customer.no-card': { patterns: ['карточк* .. не нашл*'] } };
+    const t = (lexicon: Lexicon, text: string) =>
+      types(suggest(text, { speaker: 'customer', allowedEvents: ALLOWED.conversation, lexicon, locale: 'ru' }));
+    const plain = { ...RU, fillers: RU.fillers.filter((f) => f !== 'так и'), events };
+    const phrased = { ...plain, fillers: [...plain.fillers, 'так и'] };
+    // "и" ends a clause: without the phrase the gap cannot reach across it.
+    expect(t(plain, 'карточку так и не нашла')).toEqual([]);
+    expect(t(phrased, 'карточку так и не нашла')).toEqual(['customer.no-card']);
+    expect(t(phrased, 'карточку я и не нашла')).toEqual([]);
+  });
+
+  it('an exception marked negatable does not hold when negated; an unmarked one holds regardless', () => {
+    const lexicon = (negatable?: boolean) =>
+      lexiconWith({
+        'customer.non-citizen': {
+          patterns: ['гражданств*'],
+          unless: [negatable === undefined ? 'получил*' : { match: 'получил*', negatable }],
+        },
+      });
+    const t = (l: Lexicon, text: string) =>
+      types(suggest(text, { speaker: 'customer', allowedEvents: ALLOWED.conversation, lexicon: l, locale: 'ru' }));
+    expect(t(lexicon(true), 'гражданство получил')).toEqual([]);
+    expect(t(lexicon(true), 'гражданство не получил')).toEqual(['customer.non-citizen']);
+    expect(t(lexicon(), 'гражданство не получил')).toEqual([]);
+    expect(t(lexicon(false), 'гражданство не получил')).toEqual([]);
+  });
+
+  it('a match whose data says more about the same words wins over the one that says less', () => {
+    const lexicon = lexiconWith({
+      'customer.identified': { patterns: ['имя #name', '#name .. отчество #patronymic'] },
+    });
+    const got = suggest('мое имя сергей отчество викторович', {
+      speaker: 'customer',
+      allowedEvents: ALLOWED.conversation,
+      lexicon,
+      locale: 'ru',
+    });
+    expect(got.map((s) => s.data)).toEqual([{ firstName: 'Сергей', patronymic: 'Викторович' }]);
+  });
+
   it.each([
     [{ 'customer.no-card': { patterns: ['@nosuchset'] } }, /customer\.no-card.*patterns\[0\].*unknown set/],
     [{ 'customer.no-card': { patterns: ['/([/'] } }, /bad regular expression/],
