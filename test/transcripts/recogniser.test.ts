@@ -58,6 +58,32 @@ describe('negation and its scope', () => {
   });
 });
 
+describe('spoken and recognised forms (the shipped lexicon)', () => {
+  it('a negation written together with its verb is read apart ("недам", "неслышу")', () => {
+    expect(ru('телефон недам')).toMatchObject([{ type: 'customer.contact-refused', data: { field: 'phone' } }]);
+    expect(types(ru('неслышу вас совсем'))).toEqual(['customer.cannot-hear']);
+  });
+
+  it('"так и не" keeps its negation in the clause; citizenship received is no case, not received is one', () => {
+    expect(types(ru('я расстроена карточку так и не нашла'))).toEqual(['customer.no-card']);
+    expect(types(ru('я приехал из казахстана давно гражданство получил'))).toEqual([]);
+    expect(types(ru('гражданство россии так и не получил'))).toEqual(['customer.non-citizen']);
+  });
+
+  it("someone else's hearing, a relative's past entry, a relative's phone number are no situation", () => {
+    expect(types(ru('муж у меня плохо слышит поэтому я звоню'))).toEqual([]);
+    expect(types(ru('брат уже участвовал в прошлом году'))).toEqual([]);
+    expect(types(ru('запишите телефон мамы на всякий случай'))).toEqual([]);
+    expect(types(ru('впишите пожалуйста мою тётю'))).toEqual(['customer.third-party']);
+  });
+
+  it('a patronymic named after "отчество" joins the first name', () => {
+    expect(ru('моё имя сергей отчество викторович')).toMatchObject([
+      { type: 'customer.identified', data: { firstName: 'Сергей', patronymic: 'Викторович' } },
+    ]);
+  });
+});
+
 describe('profanity', () => {
   const ORDINARY = [
     'рубля',
