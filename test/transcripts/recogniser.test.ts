@@ -77,6 +77,18 @@ describe('spoken and recognised forms (the shipped lexicon)', () => {
     expect(types(ru('впишите пожалуйста мою тётю'))).toEqual(['customer.third-party']);
   });
 
+  it('ordinary talk near the new patterns gives nothing', () => {
+    for (const line of [
+      'я хочу участвовать в акции о призах',
+      'вы находитесь на линии со мной',
+      'телефон не нужно менять',
+      'у вас есть мой адрес или продиктовать',
+      'ещё раз спасибо вам',
+    ])
+      expect(types(ru(line, 'answered')), line).toEqual([]);
+    expect(types(ru('почта не нужна'))).toEqual(['customer.contact-refused']);
+  });
+
   it('a patronymic named after "отчество" joins the first name', () => {
     expect(ru('моё имя сергей отчество викторович')).toMatchObject([
       { type: 'customer.identified', data: { firstName: 'Сергей', patronymic: 'Викторович' } },
