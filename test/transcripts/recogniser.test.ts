@@ -84,9 +84,12 @@ describe('spoken and recognised forms (the shipped lexicon)', () => {
       'телефон не нужно менять',
       'у вас есть мой адрес или продиктовать',
       'ещё раз спасибо вам',
+      'дочка ты меня зарегистрируй',
+      'сынок запиши меня пожалуйста',
     ])
       expect(types(ru(line, 'answered')), line).toEqual([]);
     expect(types(ru('почта не нужна'))).toEqual(['customer.contact-refused']);
+    expect(types(ru('доченька запишите маму мою'))).toEqual(['customer.third-party']);
   });
 
   it('a patronymic named after "отчество" joins the first name', () => {
