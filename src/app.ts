@@ -11,14 +11,17 @@ import core, { type CoreOptions } from './composition-root.js';
 import type { Config } from './config.js';
 import { PROBLEM_BASE, TITLES, TooManyRequests } from './errors.js';
 import adapterRoutes from './http/adapters.js';
+import escalations from './escalations/plugin.js';
 import { bodyAjv, queryAjv } from './http/ajv.js';
 import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
+import escalationRoutes from './http/escalations.js';
 import { healthRoutes, scriptRoutes } from './http/meta.js';
 import { registerProblemHandler } from './http/problem.js';
 import scenarioRoutes from './http/scenarios.js';
 import scriptVersionRoutes from './http/script.js';
 import simulateRoutes from './http/simulate.js';
+import reportRoutes from './http/reports.js';
 import streamRoutes from './http/stream.js';
 import utteranceRoutes from './http/utterances.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
@@ -107,6 +110,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   if (inspector) app.addHook('onClose', async () => inspector.close());
   await app.register(core, { config, hooks: combineHooks(options.hooks, inspector) });
   await app.register(adapters);
+  await app.register(escalations);
 
   // Roles (SPEC §6): before any route, so every /v1 route is checked for its declared role.
   await app.register(auth, { tokens: config.apiTokens, prefix: '/v1' });
@@ -131,6 +135,8 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await v1.register(simulateRoutes);
       await v1.register(scenarioRoutes);
       await v1.register(adapterRoutes);
+      await v1.register(escalationRoutes);
+      await v1.register(reportRoutes);
     },
     { prefix: '/v1' },
   );

@@ -41,6 +41,21 @@ export class TooManyRequests extends Error {
 }
 export const BodyTooLarge = createError<[number]>('BODY_TOO_LARGE', 'The request body is over %d bytes', 413);
 export const InvalidBody = createError<[string]>('INVALID_BODY', '%s', 400);
+export const InvalidQuery = createError<[string]>('INVALID_QUERY', '%s', 400);
+export const EscalationNotFound = createError<[string]>('ESCALATION_NOT_FOUND', 'No escalation with id "%s"', 404);
+
+/** 409: the escalation's status does not allow the transition; the problem names the status it has. */
+export class EscalationConflict extends Error {
+  readonly statusCode = 409;
+  readonly code = 'ESCALATION_CONFLICT';
+  constructor(
+    readonly escalationId: string,
+    readonly currentStatus: string,
+    transition: 'acknowledge' | 'resolve',
+  ) {
+    super(`Escalation "${escalationId}" is ${currentStatus}: it cannot be ${transition}d`);
+  }
+}
 export const ShuttingDown = createError(
   'SHUTTING_DOWN',
   'The service is shutting down and takes no new requests; retry shortly',

@@ -62,8 +62,11 @@ interface Loaded {
 /**
  * Another capability's part of a change, before it is committed: rows to write with it
  * (outbox messages, escalations) and jobs to schedule. It sees the view the change produces.
+ * It may return what to do once the change is committed (tell local subscribers, count it);
+ * a change that is refused or conflicts runs none of it.
  */
-export type ChangeContributor = (context: { change: Change; view: CallView }) => void;
+// biome-ignore lint/suspicious/noConfusingVoidType: a contributor that returns nothing stays valid
+export type ChangeContributor = (context: { change: Change; view: CallView }) => void | (() => void);
 
 export interface ServiceHooks {
   /** A change was committed (any source): metrics, inspection. */
@@ -148,7 +151,7 @@ export class CallService {
         this.now(),
       );
       const change: Change = { kind: 'create', call: record };
-      const view = this.prepare(change);
+      const { view, afterCommit } = this.prepare(change);
       // Created meanwhile by another process: the next attempt compares bodies against it.
       if ((await this.submit(change)) !== 'ok') return AGAIN;
       this.cache.set(input.callId, {
@@ -157,6 +160,7 @@ export class CallService {
         eventIds: this.store.shared ? null : new EventKeys(),
       });
       this.scheduled(change);
+      for (const run of afterCommit) observe(run);
       observe(() => this.hooks.onCreated?.({ callId: input.callId, view }));
       observe(() => this.bus.publish(view));
       return { view, created: true };
@@ -212,7 +216,7 @@ export class CallService {
         source,
       };
       const change = eventChange(record, step, applied, runtime, this.now());
-      const view = this.prepare(change);
+      const { view, afterCommit } = this.prepare(change);
       if ((await this.submit(change)) !== 'ok') {
         this.cache.delete(callId); // moved on elsewhere, or the event id was taken: look again
         return AGAIN;
@@ -222,7 +226,7 @@ export class CallService {
         // Bounded memory per call: past the cap, keys are looked up in the store again.
         if (loaded.eventIds.size > MAX_KEPT_EVENT_IDS) loaded.eventIds = null;
       }
-      this.committed(change, step, view, event, loaded.eventIds);
+      this.committed(change, step, view, event, loaded.eventIds, afterCommit);
       return { view, replayed: false };
     });
   }
@@ -251,13 +255,13 @@ export class CallService {
         };
         const change = eventChange(loaded.record, step, applied, runtime, this.now());
         change.firedTimer = { timerId: timer.timerId, dueAt: timer.dueAt };
-        const view = this.prepare(change);
+        const { view, afterCommit } = this.prepare(change);
         if ((await this.submit(change)) !== 'ok') {
           this.cache.delete(timer.callId);
           return AGAIN;
         }
         observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
-        this.committed(change, step, view, timer.event, loaded.eventIds);
+        this.committed(change, step, view, timer.event, loaded.eventIds, afterCommit);
         return true;
       },
       false,
@@ -353,11 +357,15 @@ export class CallService {
     });
   }
 
-  /** The view a change produces, and every capability's part of the change. */
-  private prepare(change: Change): CallView {
+  /** The view a change produces, every capability's part of the change, and what they run once it is committed. */
+  private prepare(change: Change): { view: CallView; afterCommit: (() => void)[] } {
     const view = this.viewOf(change.call);
-    for (const contribute of this.contributors) contribute({ change, view });
-    return view;
+    const afterCommit: (() => void)[] = [];
+    for (const contribute of this.contributors) {
+      const after = contribute({ change, view });
+      if (after) afterCommit.push(after);
+    }
+    return { view, afterCommit };
   }
 
   /**
@@ -393,9 +401,17 @@ export class CallService {
     return loaded;
   }
 
-  private committed(change: EventChange, step: Step, view: CallView, event: object, eventIds: EventKeys | null) {
+  private committed(
+    change: EventChange,
+    step: Step,
+    view: CallView,
+    event: object,
+    eventIds: EventKeys | null,
+    afterCommit: (() => void)[],
+  ) {
     this.cache.set(change.call.callId, { record: change.call, snapshot: step.snapshot, eventIds });
     this.scheduled(change);
+    for (const run of afterCommit) observe(run);
     // The change is durable now: an observer that throws must not turn it into an error.
     observe(() =>
       this.hooks.onApplied?.({

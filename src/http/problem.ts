@@ -1,6 +1,6 @@
 /** One error handler: every error leaves as application/problem+json (RFC 9457). */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { EventNotAllowed, EXPECTED_5XX, PROBLEM_BASE, StoreDiskFull, StoreUnavailable, TITLES } from '../errors.js';
+import { EscalationConflict, EventNotAllowed, EXPECTED_5XX, PROBLEM_BASE, StoreDiskFull, StoreUnavailable, TITLES } from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -51,6 +51,7 @@ export function registerProblemHandler(app: FastifyInstance): void {
         body.allowedEvents = error.allowedEvents;
         body.state = error.state;
       }
+      if (error instanceof EscalationConflict) body.currentStatus = error.currentStatus;
       const retryAfter = (error as { retryAfter?: unknown }).retryAfter;
       if (typeof retryAfter === 'number') void reply.header('retry-after', String(retryAfter));
       if (error instanceof StoreUnavailable || error instanceof StoreDiskFull) {

@@ -123,6 +123,7 @@ export const Problem = Type.Object(
     kind: Type.Optional(
       Type.String({ description: 'A store fault (503, 507): what is wrong, e.g. unreachable, disk-full' }),
     ),
+    currentStatus: Type.Optional(Type.String({ description: 'An escalation conflict: the status the escalation has' })),
   },
   { title: 'Problem (RFC 9457)' },
 );

@@ -129,6 +129,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
   let closed = false;
   let listener: pg.Client | null = null;
   let reconnectTimer: NodeJS.Timeout | null = null;
+  /** Capabilities' own channels (store.listen), LISTENed on every (re)connection of the listener. */
+  const channels = new Map<string, Set<(payload: string | null) => void>>();
 
   async function commit(changes: Change[]): Promise<CommitOutcome[]> {
     if (changes.length === 0) return [];
@@ -208,6 +210,8 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       } else if (message.channel === SCRIPT_CHANNEL) {
         const version = Number(payload);
         if (Number.isInteger(version)) handlers.scriptPublished?.(version);
+      } else {
+        for (const onNotify of channels.get(message.channel) ?? []) onNotify(payload);
       }
     });
     let listening = false;
@@ -225,7 +229,9 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     client.on('end', onLost);
     try {
       await client.connect();
-      await client.query(`LISTEN ${CHANGE_CHANNEL}; LISTEN ${TIMER_CHANNEL}; LISTEN ${SCRIPT_CHANNEL}`);
+      await client.query(
+        [CHANGE_CHANNEL, TIMER_CHANNEL, SCRIPT_CHANNEL, ...channels.keys()].map((c) => `LISTEN ${c}`).join('; '),
+      );
     } catch (error) {
       onLost();
       throw error;
@@ -244,10 +250,12 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
     reconnectTimer = setTimeout(() => {
       reconnectTimer = null;
       startListener(handlers).then(
-        // Arms and scripts published while we were away are lost: look at the tables now.
+        // Arms, scripts and capabilities' changes published while we were away are lost: look
+        // at the tables now.
         () => {
           handlers.timerArmed(Date.now());
           handlers.scriptPublished?.(null);
+          for (const set of channels.values()) for (const onNotify of set) onNotify(null);
         },
         () => scheduleReconnect(handlers, Math.min(delay * 2, reconnect.max)),
       );
@@ -347,6 +355,21 @@ export async function openPostgresStore(url: string, options: PostgresOptions = 
       return (await pool.query(numbered(sql), [...params])).rows;
     },
     transaction,
+    async listen(channel, onNotify) {
+      if (!/^[a-z_][a-z0-9_]{0,62}$/.test(channel)) throw new Error(`not a channel name: ${channel}`);
+      let set = channels.get(channel);
+      if (!set) {
+        set = new Set();
+        channels.set(channel, set);
+        // A listener connected before the first subscriber: LISTEN on it now (a later
+        // reconnection LISTENs every known channel).
+        await listener?.query(`LISTEN ${channel}`);
+      }
+      set.add(onNotify);
+      return () => {
+        set.delete(onNotify);
+      };
+    },
     async ping() {
       await pool.query('SELECT 1');
     },

@@ -80,6 +80,35 @@ const MIGRATIONS: string[] = [
      fingerprint TEXT NOT NULL,
      summary TEXT NOT NULL
    );`,
+  // The supervisor's desk (SPEC §8): escalations, the log of their changes that streams resume
+  // from (seq is the SSE id), and the indexes of the adherence report (src/reports/adherence.ts):
+  // calls by start time, and the history rows the report reads, covered so it never reads the
+  // rows' JSON snapshots. The partial index's WHERE is the report's, word for word.
+  `CREATE TABLE escalations (
+     id TEXT PRIMARY KEY,
+     call_id TEXT NOT NULL,
+     operator_id TEXT,
+     topic TEXT NOT NULL,
+     status TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     acknowledged_at INTEGER,
+     acknowledged_by TEXT,
+     resolved_at INTEGER,
+     resolved_by TEXT,
+     resolution TEXT
+   );
+   CREATE INDEX escalations_newest ON escalations (created_at, id);
+   CREATE INDEX escalations_by_status ON escalations (status, created_at, id);
+   CREATE INDEX escalations_by_call ON escalations (call_id);
+   CREATE TABLE escalation_changes (
+     seq INTEGER PRIMARY KEY AUTOINCREMENT,
+     escalation_id TEXT NOT NULL,
+     status TEXT NOT NULL,
+     at INTEGER NOT NULL
+   );
+   CREATE INDEX calls_by_start ON calls (created_at, operator_id, call_id, updated_at);
+   CREATE INDEX history_adherence ON history (call_id, seq, type, source, status, at, prompts)
+     WHERE type IN ('call.hold', 'call.unhold', 'hold.check', 'customer.repeat-request', 'customer.cannot-hear', 'customer.inaudible', 'customer.profanity', 'customer.unknown-topic', 'customer.contact-refused') OR status = 'ended';`,
 ];
 
 export interface SqliteOptions {
@@ -205,6 +234,10 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
     },
     async transaction(statements) {
       return writer.call({ method: 'transaction', args: [statements] });
+    },
+    // One process owns the file: every change is its own, and it tells its subscribers itself.
+    async listen() {
+      return () => {};
     },
     async nextTimerDue() {
       const row = sql.nextDue.get() as { due: number | null };

@@ -165,6 +165,13 @@ export interface CallStore {
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
   /** Writes a capability's own tables, all statements or none (SQLite: on the writer). */
   transaction(statements: Statement[]): Promise<TransactionResult>;
+  /**
+   * Other processes' notifications on a capability's own channel (PostgreSQL NOTIFY, e.g. sent
+   * by a trigger of its tables), from now until the returned function is called. `payload` is
+   * null after the connection was lost and restored: notifications may have been missed, so
+   * look at the tables again. A private store has no other processes: a no-op.
+   */
+  listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => void>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
