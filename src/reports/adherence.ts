@@ -21,13 +21,35 @@ import {
 
 /** The history rows the report reads: those whose type it counts or whose prompts it counts
  *  (test/unit/adherence-definitions.test.ts checks these are the only types that say them), and
- *  each call's ending row (it closes a hold). */
-const TYPES =
-  "'call.hold', 'call.unhold', 'hold.check', 'customer.repeat-request', 'customer.cannot-hear', 'customer.inaudible', 'customer.profanity', 'customer.unknown-topic', 'customer.contact-refused'";
-const historyRows = (t: string) => `(${t}.type IN (${TYPES}) OR ${t}.status = 'ended')`;
+ *  the unholds that close holds. */
+export const ADHERENCE_TYPES = [
+  'call.hold',
+  'call.unhold',
+  'hold.check',
+  'customer.repeat-request',
+  'customer.cannot-hear',
+  'customer.inaudible',
+  'customer.profanity',
+  'customer.unknown-topic',
+  'customer.contact-refused',
+] as const;
+/** The prompt keys the report counts, each on the rows of the types that can say it. */
+export const COUNTED_PROMPTS = {
+  'repeat.answer': ['customer.repeat-request'],
+  'repeat.limit': ['customer.repeat-request'],
+  'connection.call-back': ['customer.cannot-hear', 'customer.inaudible'],
+  'profanity.warning': ['customer.profanity'],
+  'profanity.termination': ['customer.profanity'],
+  'reassure.skip-contact': ['customer.contact-refused'],
+} as const satisfies Record<string, readonly (typeof ADHERENCE_TYPES)[number][]>;
+const TYPES = ADHERENCE_TYPES.map((t) => `'${t}'`).join(', ');
+const historyRows = (t: string) => `${t}.type IN (${TYPES})`;
 
-/** A prompt key said by the row (its prompts are a JSON array of quoted keys). */
-const says = (key: string) => `CAST(h.prompts AS TEXT) LIKE '%"${key}"%'`;
+/** A row of the types that can say the prompt key, which its prompts (a JSON array of quoted keys) hold. */
+function says(key: keyof typeof COUNTED_PROMPTS): string {
+  const types = COUNTED_PROMPTS[key].map((t) => `'${t}'`).join(', ');
+  return `h.type IN (${types}) AND CAST(h.prompts AS TEXT) LIKE '%"${key}"%'`;
+}
 
 const END_REASON: Record<CallStore['kind'], string> = {
   sqlite: "json_extract(c.snapshot, '$.context.endReason')",
@@ -58,19 +80,19 @@ function historySql(key: string, where: string): string {
   return `SELECT ${key} AS k,
       COUNT(*) FILTER (WHERE h.type = 'call.hold') AS holds,
       COUNT(*) FILTER (WHERE h.type = 'hold.check' AND h.source = 'timer') AS hold_checks,
-      COUNT(*) FILTER (WHERE h.type = 'customer.repeat-request' AND ${says('repeat.answer')}) AS repeat_answers,
-      COUNT(*) FILTER (WHERE h.type = 'customer.repeat-request' AND ${says('repeat.limit')}) AS repeat_limits,
-      COUNT(*) FILTER (WHERE h.type IN ('customer.cannot-hear', 'customer.inaudible') AND ${says('connection.call-back')}) AS connection_lost,
-      COUNT(*) FILTER (WHERE h.type = 'customer.profanity' AND ${says('profanity.warning')}) AS profanity_warnings,
-      COUNT(*) FILTER (WHERE h.type = 'customer.profanity' AND ${says('profanity.termination')}) AS profanity_terminations,
+      COUNT(*) FILTER (WHERE ${says('repeat.answer')}) AS repeat_answers,
+      COUNT(*) FILTER (WHERE ${says('repeat.limit')}) AS repeat_limits,
+      COUNT(*) FILTER (WHERE ${says('connection.call-back')}) AS connection_lost,
+      COUNT(*) FILTER (WHERE ${says('profanity.warning')}) AS profanity_warnings,
+      COUNT(*) FILTER (WHERE ${says('profanity.termination')}) AS profanity_terminations,
       COUNT(*) FILTER (WHERE h.type = 'customer.unknown-topic') AS escalations,
-      COUNT(*) FILTER (WHERE h.type = 'customer.contact-refused' AND ${says('reassure.skip-contact')}) AS skipped_contacts,
+      COUNT(*) FILTER (WHERE ${says('reassure.skip-contact')}) AS skipped_contacts,
       MAX(CASE WHEN h.type = 'call.hold' THEN
-        -- A hold lasts until the first later unhold or the row that ended the call; one not
-        -- over yet, until the call's latest change.
+        -- A hold lasts until the first later unhold; with none, until the call's latest change:
+        -- its end if it ended during the hold (hangup, idle), its latest check if still on hold.
         COALESCE((SELECT MIN(e.at) FROM history e
           WHERE e.call_id = h.call_id AND e.seq > h.seq AND ${historyRows('e')}
-            AND (e.type = 'call.unhold' OR e.status = 'ended')), c.updated_at) - h.at
+            AND e.type = 'call.unhold'), c.updated_at) - h.at
       END) AS longest_hold_ms
     FROM calls c JOIN history h ON h.call_id = c.call_id
     WHERE ${where} AND ${historyRows('h')}
@@ -113,6 +135,12 @@ export function addFigures(a: AdherenceFigures, b: AdherenceFigures): AdherenceF
   for (const name of Object.keys(FIGURE_COLUMNS) as (keyof typeof FIGURE_COLUMNS)[]) a[name] += b[name];
   a.longestHoldSeconds = Math.max(a.longestHoldSeconds, b.longestHoldSeconds);
   return a;
+}
+
+/** The two statements of a period's report (the benchmark and the plan test read them). */
+export function reportSql(kind: CallStore['kind'], groupBy: GroupBy): { calls: string; history: string } {
+  const { where } = scopeOf({ kind: 'period', from: 0, to: 0 });
+  return { calls: callsSql(kind, KEY[groupBy], where), history: historySql(KEY[groupBy], where) };
 }
 
 /** Figures by group key (as the SQL returns it: an operator id, null, a day number or a call id). */

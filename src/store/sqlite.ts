@@ -107,8 +107,8 @@ const MIGRATIONS: string[] = [
      at INTEGER NOT NULL
    );
    CREATE INDEX calls_by_start ON calls (created_at, operator_id, call_id, updated_at);
-   CREATE INDEX history_adherence ON history (call_id, seq, type, source, status, at, prompts)
-     WHERE type IN ('call.hold', 'call.unhold', 'hold.check', 'customer.repeat-request', 'customer.cannot-hear', 'customer.inaudible', 'customer.profanity', 'customer.unknown-topic', 'customer.contact-refused') OR status = 'ended';`,
+   CREATE INDEX history_adherence ON history (call_id, seq, type, source, at, prompts)
+     WHERE type IN ('call.hold', 'call.unhold', 'hold.check', 'customer.repeat-request', 'customer.cannot-hear', 'customer.inaudible', 'customer.profanity', 'customer.unknown-topic', 'customer.contact-refused');`,
 ];
 
 export interface SqliteOptions {

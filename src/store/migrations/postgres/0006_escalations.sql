@@ -61,5 +61,5 @@ CREATE TRIGGER escalation_changes_notify AFTER INSERT ON escalation_changes
 -- reads, with the columns it reads (json cannot be a btree key: prompts is carried, not keyed).
 -- The partial index's WHERE is the report's, word for word.
 CREATE INDEX calls_by_start ON calls (created_at, operator_id) INCLUDE (call_id, updated_at);
-CREATE INDEX history_adherence ON history (call_id, seq) INCLUDE (type, source, status, at, prompts)
-  WHERE type IN ('call.hold', 'call.unhold', 'hold.check', 'customer.repeat-request', 'customer.cannot-hear', 'customer.inaudible', 'customer.profanity', 'customer.unknown-topic', 'customer.contact-refused') OR status = 'ended';
+CREATE INDEX history_adherence ON history (call_id, seq) INCLUDE (type, source, at, prompts)
+  WHERE type IN ('call.hold', 'call.unhold', 'hold.check', 'customer.repeat-request', 'customer.cannot-hear', 'customer.inaudible', 'customer.profanity', 'customer.unknown-topic', 'customer.contact-refused');
