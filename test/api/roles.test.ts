@@ -40,7 +40,31 @@ const ROWS: Row[] = [
   { method: 'GET', url: '/v1/script/versions', allowed: ['operator', 'supervisor', 'admin'] },
   // The shipped catalogues again: equal to version 1, so an allowed call publishes nothing (200).
   { method: 'PUT', url: '/v1/script', body: { catalogues: CATALOGUES }, allowed: ['admin'] },
+  { method: 'GET', url: '/v1/calls/roles-1/adherence', allowed: ['operator', 'supervisor', 'admin'] },
+  // SPEC §8: escalations and reports are the supervisor's (admin has everything).
+  { method: 'GET', url: '/v1/escalations', allowed: ['supervisor', 'admin'] },
+  { method: 'GET', url: '/v1/escalations/{escalation}', allowed: ['supervisor', 'admin'] },
+  {
+    method: 'POST',
+    url: '/v1/escalations/{fresh}/acknowledge',
+    body: { by: 'sup.roles' },
+    allowed: ['supervisor', 'admin'],
+  },
+  {
+    method: 'POST',
+    url: '/v1/escalations/{fresh}/resolve',
+    body: { by: 'sup.roles', resolution: 'done' },
+    allowed: ['supervisor', 'admin'],
+  },
+  {
+    method: 'GET',
+    url: '/v1/reports/adherence?from=2026-01-01&to=2026-02-01',
+    allowed: ['supervisor', 'admin'],
+  },
 ];
+
+/** Stream routes: the same table, the token in the query (EventSource sends no headers). */
+const STREAMS = [{ url: '/v1/escalations/stream', allowed: ['supervisor', 'admin'] as Role[] }];
 
 describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
   let app: TestApp;
@@ -55,13 +79,35 @@ describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
       payload: { callId: 'roles-1' },
     });
     expect(created.statusCode).toBe(201);
+    escalation = await raise();
   });
   afterAll(() => app.close());
+  let escalation = '';
+  /** A new open escalation (each allowed transition needs its own). */
+  const raise = async () => {
+    const raised = await app.inject({
+      method: 'POST',
+      url: '/v1/calls/roles-1/events',
+      headers: { authorization: `Bearer ${TOKENS.admin}` },
+      payload: { type: 'customer.unknown-topic', data: { topic: 'roles' } },
+    });
+    return raised.json().actions[0].id as string;
+  };
+  let base: string | null = null;
+  const listening = async () => {
+    if (base === null) {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    }
+    return base;
+  };
 
-  const call = (row: Row, token: string | null) =>
+  const call = async (row: Row, token: string | null) =>
     app.inject({
       method: row.method,
-      url: row.url,
+      url: row.url
+        .replace('{escalation}', escalation)
+        .replace('{fresh}', row.url.includes('{fresh}') ? await raise() : ''),
       headers: token ? { authorization: `Bearer ${token}` } : {},
       ...(row.body === undefined ? {} : { payload: row.body as object }),
     });
@@ -89,6 +135,23 @@ describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
     });
     it(`${row.method} ${row.url} with an unknown token: 401`, async () => {
       expect((await call(row, 'not-a-token')).statusCode).toBe(401);
+    });
+  }
+
+  for (const stream of STREAMS) {
+    for (const role of ROLES) {
+      const allowed = stream.allowed.includes(role);
+      it(`GET ${stream.url}?access_token= as ${role}: ${allowed ? 'allowed' : '403'}`, async () => {
+        const controller = new AbortController();
+        const res = await fetch(`${await listening()}${stream.url}?access_token=${TOKENS[role]}`, {
+          signal: controller.signal,
+        });
+        controller.abort();
+        expect(res.status).toBe(allowed ? 200 : 403);
+      });
+    }
+    it(`GET ${stream.url} without a token: 401`, async () => {
+      expect((await app.inject({ method: 'GET', url: stream.url })).statusCode).toBe(401);
     });
   }
 
