@@ -56,7 +56,7 @@ const END_REASON: Record<CallStore['kind'], string> = {
   postgres: "c.snapshot -> 'context' ->> 'endReason'",
 };
 
-const KEY: Record<GroupBy | 'call', string> = {
+const CALL_KEY: Record<GroupBy | 'call', string> = {
   operator: 'c.operator_id',
   // Whole UTC days since the epoch: integer division on both stores, named in JavaScript.
   day: `c.created_at / ${DAY_MS}`,
@@ -76,8 +76,32 @@ function callsSql(kind: CallStore['kind'], key: string, where: string): string {
     FROM calls c WHERE ${where} GROUP BY 1, 2`;
 }
 
-function historySql(key: string, where: string): string {
-  return `SELECT ${key} AS k,
+/** The same key over the per-call rows of historySql's inner query (alias p). */
+const OUTER_KEY: Record<GroupBy | 'call', string> = {
+  operator: 'p.operator_id',
+  day: `p.created_at / ${DAY_MS}`,
+  call: 'p.call_id',
+};
+
+const SUMMED = [
+  'holds',
+  'hold_checks',
+  'repeat_answers',
+  'repeat_limits',
+  'connection_lost',
+  'profanity_warnings',
+  'profanity_terminations',
+  'escalations',
+  'skipped_contacts',
+] as const;
+
+/**
+ * Figures per call first, grouped in calls_by_start's own order (created_at, operator_id,
+ * call_id), so SQLite aggregates the joined rows as they come instead of sorting them all; then
+ * the calls' figures by group.
+ */
+function historySql(group: GroupBy | 'call', where: string): string {
+  const perCall = `SELECT c.created_at, c.operator_id, c.call_id,
       COUNT(*) FILTER (WHERE h.type = 'call.hold') AS holds,
       COUNT(*) FILTER (WHERE h.type = 'hold.check' AND h.source = 'timer') AS hold_checks,
       COUNT(*) FILTER (WHERE ${says('repeat.answer')}) AS repeat_answers,
@@ -96,6 +120,10 @@ function historySql(key: string, where: string): string {
       END) AS longest_hold_ms
     FROM calls c JOIN history h ON h.call_id = c.call_id
     WHERE ${where} AND ${historyRows('h')}
+    GROUP BY c.created_at, c.operator_id, c.call_id`;
+  return `SELECT ${OUTER_KEY[group]} AS k, ${SUMMED.map((c) => `SUM(p.${c}) AS ${c}`).join(', ')},
+      MAX(p.longest_hold_ms) AS longest_hold_ms
+    FROM (${perCall}) p
     GROUP BY 1`;
 }
 
@@ -140,15 +168,19 @@ export function addFigures(a: AdherenceFigures, b: AdherenceFigures): AdherenceF
 /** The two statements of a period's report (the benchmark and the plan test read them). */
 export function reportSql(kind: CallStore['kind'], groupBy: GroupBy): { calls: string; history: string } {
   const { where } = scopeOf({ kind: 'period', from: 0, to: 0 });
-  return { calls: callsSql(kind, KEY[groupBy], where), history: historySql(KEY[groupBy], where) };
+  return { calls: callsSql(kind, CALL_KEY[groupBy], where), history: historySql(groupBy, where) };
 }
 
 /** Figures by group key (as the SQL returns it: an operator id, null, a day number or a call id). */
-async function figuresBy(store: CallStore, key: string, scope: Scope): Promise<Map<unknown, AdherenceFigures>> {
+async function figuresBy(
+  store: CallStore,
+  group: GroupBy | 'call',
+  scope: Scope,
+): Promise<Map<unknown, AdherenceFigures>> {
   const { where, params } = scopeOf(scope);
   const [calls, history] = await Promise.all([
-    store.query(callsSql(store.kind, key, where), params),
-    store.query(historySql(key, where), params),
+    store.query(callsSql(store.kind, CALL_KEY[group], where), params),
+    store.query(historySql(group, where), params),
   ]);
   const groups = new Map<unknown, AdherenceFigures>();
   const groupOf = (k: unknown) => {
@@ -189,7 +221,7 @@ export async function adherenceReport(
   period: { from: number; to: number },
   groupBy: GroupBy,
 ): Promise<AdherenceReport> {
-  const figures = await figuresBy(store, KEY[groupBy], { kind: 'period', ...period });
+  const figures = await figuresBy(store, groupBy, { kind: 'period', ...period });
   let groups: AdherenceGroup[];
   if (groupBy === 'day') {
     // Every day of the period, with zeros where no call started: a chart over days has no gaps.
@@ -214,6 +246,6 @@ export async function adherenceReport(
 
 /** One call's figures, by the same SQL (the console's call view). Null: no such call. */
 export async function callAdherence(store: CallStore, callId: string): Promise<AdherenceFigures | null> {
-  const figures = await figuresBy(store, KEY.call, { kind: 'call', callId });
+  const figures = await figuresBy(store, 'call', { kind: 'call', callId });
   return figures.get(callId) ?? null;
 }

@@ -94,7 +94,7 @@ describe('escalations', () => {
     const { call, escalation } = await raise('новая рассылка «Вести»');
     expect(Object.keys(escalation)).toEqual(expect.arrayContaining(ESCALATION_KEYS));
     expect(escalation).toMatchObject({
-      id: (call.actions[0] as { id: string }).id,
+      id: (call.actions[0] as unknown as { id: string }).id,
       callId: call.callId,
       operatorId: 'op.anna',
       topic: 'новая рассылка «Вести»',

@@ -34,7 +34,7 @@ function promptSources(): Map<string, Set<string>> {
   for (const { state } of Object.values(adjacency) as { state: CallSnapshot }[]) {
     for (const event of eventsFor(state)) {
       const step = runtime.apply(state, event);
-      const type = event.type === HOLD_TIMER_EVENT.type ? 'hold.check' : event.type;
+      const type: string = event.type === (HOLD_TIMER_EVENT.type as string) ? 'hold.check' : event.type;
       for (const key of step.prompts) {
         if (!sources.has(key)) sources.set(key, new Set());
         sources.get(key)?.add(type);
