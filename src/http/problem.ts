@@ -1,6 +1,14 @@
 /** One error handler: every error leaves as application/problem+json (RFC 9457). */
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { EscalationConflict, EventNotAllowed, EXPECTED_5XX, PROBLEM_BASE, StoreDiskFull, StoreUnavailable, TITLES } from '../errors.js';
+import {
+  EscalationConflict,
+  EventNotAllowed,
+  EXPECTED_5XX,
+  PROBLEM_BASE,
+  StoreDiskFull,
+  StoreUnavailable,
+  TITLES,
+} from '../errors.js';
 
 interface ValidationIssue {
   instancePath?: string;
