@@ -10,6 +10,8 @@
  *   sync        (e) SQLITE_SYNCHRONOUS=FULL vs NORMAL
  *   memory      (c) bytes per active call at 100,000 calls (heap and RSS, forced GC)
  *   timers      (d) lateness of hold checks, 10,000 holds spread over 10 s
+ *   reports     (f) GET /v1/reports/adherence's SQL over 100,000 ended calls (~10 events each), by
+ *               operator and by day, SQLite and PostgreSQL, vs one pass over the history (bench/reports.ts)
  *   transcripts transcript suggestions: p99 per utterance at 1,000 utterances/s vs splitting the same
  *               lines into words (bench/transcripts.ts)
  *   profile     CPU profile of the event path (automatic in a full run when the ratio < 0.5);
@@ -28,11 +30,13 @@ import { type MemoryResult, measureMemory } from './memory.js';
 import { killAll, ROOT } from './processes.js';
 import { type ProfileSummary, profileEcho, profileTarget } from './profile.js';
 import { num, type Row, spreadText, table, verdict } from './report.js';
+import { measureReports, type ReportResult } from './reports.js';
 import { type Spread, spread } from './stats.js';
 import {
   EVENT_TARGETS,
   type EventTarget,
   POSTGRES_TARGETS,
+  postgresDatabase,
   SYNC_TARGETS,
   stopPostgres,
   VARIANT_TARGETS,
@@ -41,7 +45,9 @@ import { measureTimers, type TimerMode, type TimerResult } from './timers.js';
 import { measureTranscripts, TRANSCRIPT_GOALS, type TranscriptResult } from './transcripts.js';
 
 const GOALS = { throughputRatio: 0.5, p99Ratio: 1.5, bytesPerCall: 2048, timerP99Ms: 50 };
-const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'transcripts', 'profile'] as const;
+const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'reports', 'transcripts', 'profile'] as const;
+/** The adherence report's goal (issue #12): under 1 s on SQLite; PostgreSQL is printed. */
+const REPORT_GOAL_MS = 1000;
 type Section = (typeof SECTIONS)[number];
 
 const { values: args } = parseArgs({
@@ -92,6 +98,7 @@ const plan = {
     holdCheckSeconds: 2,
     modes: ['mixed', 'alone'] as TimerMode[],
   },
+  reports: { calls: quick ? 20_000 : 100_000, operators: 20, days: 30, runs: quick ? 3 : 5 },
   profile: { connections: 100, warmupSeconds: quick ? 1 : 2, durationSeconds: quick ? 5 : 8 },
 };
 const only = new Set((args.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()) as Section[]);
@@ -145,6 +152,7 @@ const results: {
   sync?: { runs: ThroughputRun[]; summary: TargetSummary[]; fullOverNormal: Spread };
   memory?: MemoryResult[];
   timers?: TimerResult[];
+  reports?: ReportResult[];
   transcripts?: TranscriptResult;
   profile?: { echo: ProfileSummary; events: ProfileSummary };
 } = {
@@ -328,6 +336,45 @@ async function timers(): Promise<void> {
     log(
       `  lateness p50 ${t.latenessMs.p50} ms, p99 ${t.latenessMs.p99} ms, max ${t.latenessMs.max} ms; holds answered ${num(t.holdRate)}/s`,
     );
+  }
+}
+
+async function reports(): Promise<void> {
+  const { openSqliteStore } = await import('../src/store/sqlite.js');
+  const { openPostgresStore } = await import('../src/store/postgres.js');
+  results.reports = [];
+  const stores = [
+    {
+      kind: 'sqlite',
+      open: async () => ({ store: await openSqliteStore(join(dir, 'reports.db')), cleanup: async () => {} }),
+    },
+    ...(args['no-postgres']
+      ? []
+      : [
+          {
+            kind: 'postgres',
+            open: async () => {
+              const db = await postgresDatabase();
+              return { store: await openPostgresStore(db.url), cleanup: db.cleanup };
+            },
+          },
+        ]),
+  ];
+  for (const { kind, open } of stores) {
+    log(`reports: ${num(plan.reports.calls)} ended calls on ${kind}, loading`);
+    const { store, cleanup } = await open();
+    try {
+      // PostgreSQL plans from statistics: gather them after the load, as autovacuum would.
+      const prepare = kind === 'postgres' ? async () => void (await store.query('ANALYZE')) : undefined;
+      const r = await measureReports(store, plan.reports, prepare);
+      results.reports.push(r);
+      log(
+        `  ${kind}: by operator ${num(r.byOperator.median)} ms, by day ${num(r.byDay.median)} ms, baseline ${num(r.baseline.median)} ms (${num(r.historyRows)} history rows)`,
+      );
+    } finally {
+      await store.close();
+      await cleanup();
+    }
   }
 }
 
@@ -530,6 +577,36 @@ function printTables(): void {
       ),
     );
   }
+  if (results.reports) {
+    const r0 = results.reports[0];
+    out.push(
+      '',
+      `ADHERENCE REPORT (f): ${num(r0?.calls)} ended calls, ${plan.reports.operators} operators, ${plan.reports.days} days; median [min-max] of ${plan.reports.runs} runs after a warm-up; baseline: one pass over the history grouped by type, same database`,
+      table(
+        [
+          'store',
+          'history rows',
+          'load s',
+          'report',
+          'ms',
+          'ratio vs baseline',
+          `goal < ${REPORT_GOAL_MS} ms (SQLite)`,
+        ],
+        results.reports.flatMap((r) => [
+          [r.store, num(r.historyRows), num(r.loadSeconds, 1), 'baseline', spreadText(r.baseline), '1', ''],
+          ...(['byOperator', 'byDay'] as const).map((k) => [
+            r.store,
+            '',
+            '',
+            k === 'byOperator' ? `by operator (${r.groups.operator} groups)` : `by day (${r.groups.day} groups)`,
+            spreadText(r[k]),
+            num(r[k].median / r.baseline.median, 2),
+            r.store === 'sqlite' ? verdict(r[k].median < REPORT_GOAL_MS) : '',
+          ]),
+        ]),
+      ),
+    );
+  }
   if (results.transcripts) {
     const t = results.transcripts;
     const ms = (x: number) => num(x, 3);
@@ -621,6 +698,7 @@ async function main(): Promise<void> {
   if (only.has('sync')) await sync();
   if (only.has('memory')) await memory();
   if (only.has('timers')) await timers();
+  if (only.has('reports')) await reports();
   if (only.has('transcripts')) {
     log(`transcripts: ${TRANSCRIPT_GOALS.rate} utterances/s, in this process`);
     results.transcripts = measureTranscripts({ quick });

@@ -111,7 +111,7 @@ export async function stopPostgres(): Promise<void> {
   if (server) await (await server).stop();
 }
 
-async function postgresDatabase(): Promise<Database> {
+export async function postgresDatabase(): Promise<Database> {
   const { createDatabase } = await import('../test/support/postgres.js');
   const db = await createDatabase(await postgresUrl(), 'callflow_bench');
   return { url: db.url, cleanup: () => db.drop() };
