@@ -4,7 +4,7 @@
  * problem+json errors turned into ApiError, the server clock's offset, idempotency keys.
  */
 
-/** @import { CallList, CallView, CreateCallBody, History, MachineDescription, Problem, ScenarioList, Script, ScriptVersionList, SimulateBody, SimulateTranscript, UtteranceResponse } from './types.js' */
+/** @import { AdherenceReport, CallAdherence, CallList, CallView, CreateCallBody, Escalation, EscalationList, EscalationStatus, History, MachineDescription, Problem, ScenarioList, Script, ScriptVersionList, SimulateBody, SimulateTranscript, UtteranceResponse } from './types.js' */
 
 const TOKEN_KEY = 'callflow.token';
 
@@ -81,12 +81,13 @@ export function onUnauthorized(listener) {
  * One request to the API: the parsed JSON answer, or an ApiError carrying the problem+json.
  * @template T the answer's type, as the route's schema gives it
  * @param {string} path
- * @param {{ method?: string, body?: unknown, retries?: number }} [options] retries: for requests safe to repeat
+ * @param {{ method?: string, body?: unknown, retries?: number, accept?: string }} [options] retries: for requests
+ *   safe to repeat; accept: another type than JSON (the answer is then its text)
  * @returns {Promise<T>}
  */
-export async function api(path, { method = 'GET', body, retries = 0 } = {}) {
+export async function api(path, { method = 'GET', body, retries = 0, accept = 'application/json' } = {}) {
   /** @type {Record<string, string>} */
-  const headers = { accept: 'application/json' };
+  const headers = { accept };
   const token = getToken();
   if (token) headers.authorization = `Bearer ${token}`;
   if (body !== undefined) headers['content-type'] = 'application/json';
@@ -108,6 +109,7 @@ export async function api(path, { method = 'GET', body, retries = 0 } = {}) {
   const text = await response.text();
   /** @type {any} JSON as the route's schema describes it */
   let payload = null;
+  if (response.ok && accept !== 'application/json') return /** @type {any} */ (text);
   if (text) {
     try {
       payload = JSON.parse(text);
@@ -176,3 +178,41 @@ export function streamUrl(callId) {
   const token = getToken();
   return `/v1/calls/${enc(callId)}/stream${token ? `?access_token=${enc(token)}` : ''}`;
 }
+
+/**
+ * One page of escalations, newest first (SPEC §8).
+ * @param {{ status?: EscalationStatus, limit?: number, cursor?: string | null }} query
+ * @returns {Promise<EscalationList>}
+ */
+export function listEscalations({ status, limit = 200, cursor } = {}) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (status) params.set('status', status);
+  if (cursor) params.set('cursor', cursor);
+  return api(`/v1/escalations?${params}`, { retries: 2 });
+}
+/** @param {string} id @param {string} by @returns {Promise<Escalation>} */
+export const acknowledgeEscalation = (id, by) =>
+  api(`/v1/escalations/${enc(id)}/acknowledge`, { method: 'POST', body: { by } });
+/** @param {string} id @param {string} by @param {string} resolution @returns {Promise<Escalation>} */
+export const resolveEscalation = (id, by, resolution) =>
+  api(`/v1/escalations/${enc(id)}/resolve`, { method: 'POST', body: { by, resolution } });
+
+/** The escalations' SSE URL (the token in the query, as for a call's stream). */
+export function escalationStreamUrl() {
+  const token = getToken();
+  return `/v1/escalations/stream${token ? `?access_token=${enc(token)}` : ''}`;
+}
+
+/**
+ * The adherence report of the calls started in [from, to) (ISO dates), as JSON or as CSV text.
+ * @param {{ from: string, to: string, groupBy: 'operator' | 'day' }} query
+ * @returns {Promise<AdherenceReport>}
+ */
+export const getAdherence = (query) => api(`/v1/reports/adherence?${new URLSearchParams(query)}`, { retries: 2 });
+/** @param {{ from: string, to: string, groupBy: 'operator' | 'day' }} query @returns {Promise<string>} */
+export const getAdherenceCsv = (query) =>
+  api(`/v1/reports/adherence?${new URLSearchParams({ ...query, format: 'csv' })}`, { accept: 'text/csv' });
+/** @param {string} callId @returns {Promise<CallAdherence>} */
+export const getCallAdherence = (callId) => api(`/v1/calls/${enc(callId)}/adherence`);
+/** @param {string} id @returns {Promise<Escalation>} */
+export const getEscalation = (id) => api(`/v1/escalations/${enc(id)}`);

@@ -11,4 +11,6 @@ export const NAV = [
   { id: 'inspector', label: 'tab.inspector', preload: true, load: () => import('./pages/inspector.js') },
   { id: 'script', label: 'tab.script', load: () => import('./pages/script.js') },
   { id: 'try', label: 'tab.try', load: () => import('./pages/try.js') },
+  { id: 'supervisor', label: 'tab.supervisor', load: () => import('./pages/supervisor.js') },
+  { id: 'reports', label: 'tab.reports', load: () => import('./pages/reports.js') },
 ];

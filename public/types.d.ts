@@ -9,10 +9,12 @@ import type { DataField } from '../machines/call.events.js';
 import type { Catalogue, Locale } from '../machines/catalogue.js';
 import type { describeMachine } from '../machines/describe.js';
 import type * as ScenarioRoutes from '../src/http/scenarios.js';
+import type * as Escalations from '../src/escalations/schema.js';
 import type * as Schemas from '../src/http/schemas.js';
 import type * as Simulate from '../src/http/simulate.schema.js';
 import type * as Utterances from '../src/http/utterance.schema.js';
 import type * as Scripts from '../src/scripts/schema.js';
+import type * as Reports from '../src/reports/schema.js';
 
 export type CallView = Static<typeof Schemas.CallView>;
 export type CallList = Static<typeof Schemas.CallList>;
@@ -52,3 +54,17 @@ export type ScenarioList = Static<typeof ScenarioRoutes.ScenarioList>;
 /** POST /v1/simulate */
 export type SimulateBody = Static<typeof Simulate.SimulateBody>;
 export type SimulateTranscript = Static<typeof Simulate.Transcript>;
+
+/** /v1/escalations (SPEC §8): one record, a page of the list. */
+export type Escalation = Static<typeof Escalations.Escalation>;
+export type EscalationList = Static<typeof Escalations.EscalationList>;
+export type EscalationStatus = Escalation['status'];
+
+/** GET /v1/reports/adherence, and GET /v1/calls/{callId}/adherence. */
+export type AdherenceReport = Static<typeof Reports.AdherenceReport>;
+export type AdherenceGroup = Static<typeof Reports.AdherenceGroup>;
+export type AdherenceFigures = Static<typeof Reports.AdherenceFigures>;
+export type CallAdherence = Static<typeof Reports.CallAdherence>;
+
+/** Chart.js's constructor, the global its UMD bundle (/ui/vendor/chart.umd.js) defines. */
+export type ChartConstructor = typeof import('chart.js').Chart;

@@ -22,4 +22,5 @@
 export const PANELS = [
   { id: 'transcript', slot: 'main', load: () => import('./transcript.js') },
   { id: 'counters', slot: 'side', load: () => import('./counters.js') },
+  { id: 'adherence', slot: 'side', load: () => import('./adherence.js') },
 ];

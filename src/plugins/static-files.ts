@@ -16,7 +16,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { projectPath } from '../paths.js';
 
 export const PUBLIC_DIR = `${projectPath('public')}/`;
-const ELK_DIR = dirname(createRequire(import.meta.url).resolve('elkjs/lib/elk.bundled.js'));
+const require = createRequire(import.meta.url);
+const ELK_DIR = dirname(require.resolve('elkjs/lib/elk.bundled.js'));
+/** Chart.js's UMD bundle (the report page's charts), beside its main file in dist/ (not in its exports map). */
+const CHART_DIR = dirname(require.resolve('chart.js'));
 
 /**
  * What a browser may fetch from public/: modules, styles and the icon, in lower-case folders.
@@ -73,6 +76,9 @@ const staticFiles: FastifyPluginAsync = async (app) => {
   app.get('/', { schema: { hide: true } }, (_request, reply) => reply.sendFile('index.html'));
   app.get('/ui/vendor/elk.bundled.js', { schema: { hide: true } }, (_request, reply) =>
     reply.sendFile('elk.bundled.js', ELK_DIR),
+  );
+  app.get('/ui/vendor/chart.umd.js', { schema: { hide: true } }, (_request, reply) =>
+    reply.sendFile('chart.umd.js', CHART_DIR),
   );
 };
 

@@ -1,0 +1,193 @@
+// @ts-check
+/**
+ * The adherence report (SPEC §8): a period (UTC days, the last one included), by operator or by
+ * day, as a table with the totals, a CSV download, and the charts of reports/charts.js. The
+ * charts always use both groupings (end reasons over days; hold checks and endings per
+ * operator), whichever the table shows.
+ */
+import * as api from '../api.js';
+import { h } from '../dom.js';
+import { t } from '../i18n.js';
+import { drawCharts } from '../reports/charts.js';
+import { clearErrors, showError } from '../shell/alerts.js';
+import { on } from '../shell/events.js';
+
+/** @import { AdherenceFigures, AdherenceReport } from '../types.js' */
+
+const DAY = 86_400_000;
+/** The figures of a row after the end reasons, in column order. @type {Exclude<keyof AdherenceFigures, 'ended' | 'calls'>[]} */
+const FIGURES = [
+  'holds',
+  'holdChecks',
+  'longestHoldSeconds',
+  'repeatAnswers',
+  'repeatLimits',
+  'connectionLost',
+  'profanityWarnings',
+  'profanityTerminations',
+  'escalations',
+  'skippedContacts',
+];
+
+/** @param {number} ms */
+const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
+
+/** @type {{ byDay: AdherenceReport, byOperator: AdherenceReport } | null} */
+let shown = null;
+
+/**
+ * @param {AdherenceReport} report
+ */
+function table(report) {
+  const reasons = Object.keys(report.totals.ended);
+  /** @param {string} key @param {AdherenceFigures} f @param {string} [cls] */
+  const row = (key, f, cls) =>
+    h(
+      'tr',
+      { class: cls },
+      h('th', { scope: 'row' }, key),
+      h('td', {}, f.calls),
+      reasons.map((r) => h('td', {}, f.ended[r] ?? 0)),
+      FIGURES.map((name) => h('td', {}, f[name])),
+    );
+  return h(
+    'table',
+    { id: 'adherence-table', class: 'report-table' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        h('th', { scope: 'col' }, t('reports.key')),
+        h('th', { scope: 'col' }, t('figure.calls')),
+        reasons.map((r) => h('th', { scope: 'col' }, t(`end.${r}`))),
+        FIGURES.map((name) => h('th', { scope: 'col' }, t(`figure.${name}`))),
+      ),
+    ),
+    h(
+      'tbody',
+      {},
+      report.groups.map((g) => row(g.key ?? t('reports.noOperator'), g)),
+    ),
+    h('tfoot', {}, row(t('reports.totals'), report.totals, 'totals')),
+  );
+}
+
+/** @type {import('../shell/router.js').Page} */
+export default {
+  mount(panel) {
+    const today = Date.now() - (Date.now() % DAY);
+    const from = h('input', { type: 'date', id: 'report-from', required: true, value: isoDay(today - 6 * DAY) });
+    const to = h('input', { type: 'date', id: 'report-to', required: true, value: isoDay(today) });
+    const groupBy = h(
+      'select',
+      { id: 'report-group' },
+      h('option', { value: 'operator' }, t('reports.byOperator')),
+      h('option', { value: 'day' }, t('reports.byDay')),
+    );
+    const tableBox = h('div', { id: 'report-table-box', class: 'report-table-box' });
+    const canvases = {
+      endReasons: h('canvas', { id: 'chart-end-reasons', role: 'img', 'aria-label': t('reports.chartEndReasons') }),
+      holdChecks: h('canvas', { id: 'chart-hold-checks', role: 'img', 'aria-label': t('reports.chartHoldChecks') }),
+      ranked: h('canvas', { id: 'chart-ranked', role: 'img', 'aria-label': t('reports.chartRanked') }),
+    };
+    /** @param {string} title @param {HTMLCanvasElement} canvas */
+    const chartCard = (title, canvas) =>
+      h('section', { class: 'card chart-card' }, h('h2', {}, title), h('div', { class: 'chart-box' }, canvas));
+
+    /** The query of the form; null (and said so) when the period is upside down. */
+    const query = () => {
+      const start = Date.parse(from.value);
+      const end = Date.parse(to.value);
+      if (!Number.isFinite(start) || !Number.isFinite(end) || end < start) {
+        showError(new Error(t('reports.badPeriod')));
+        return null;
+      }
+      return { from: isoDay(start), to: isoDay(end + DAY) };
+    };
+
+    const load = async () => {
+      const period = query();
+      if (!period) return;
+      try {
+        const [byDay, byOperator] = await Promise.all([
+          api.getAdherence({ ...period, groupBy: 'day' }),
+          api.getAdherence({ ...period, groupBy: 'operator' }),
+        ]);
+        shown = { byDay, byOperator };
+        clearErrors();
+        render();
+        await drawCharts(canvases, byDay, byOperator);
+        panel.dataset.loaded = String(Date.now());
+      } catch (error) {
+        showError(error);
+      }
+    };
+
+    const render = () => {
+      if (!shown) return;
+      tableBox.replaceChildren(table(groupBy.value === 'day' ? shown.byDay : shown.byOperator));
+    };
+
+    const download = async () => {
+      const period = query();
+      if (!period) return;
+      const grouping = /** @type {'operator' | 'day'} */ (groupBy.value);
+      try {
+        const csv = await api.getAdherenceCsv({ ...period, groupBy: grouping });
+        const link = h('a', {
+          href: URL.createObjectURL(new Blob([csv], { type: 'text/csv' })),
+          download: `adherence-${period.from}-${period.to}-${grouping}.csv`,
+        });
+        link.click();
+        setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+      } catch (error) {
+        showError(error);
+      }
+    };
+
+    groupBy.addEventListener('change', render);
+    panel.append(
+      h(
+        'section',
+        { class: 'card reports' },
+        h('div', { class: 'card-head' }, h('h2', {}, t('reports.title'))),
+        h(
+          'form',
+          {
+            id: 'report-form',
+            class: 'report-form',
+            onsubmit: (/** @type {SubmitEvent} */ event) => {
+              event.preventDefault();
+              void load();
+            },
+          },
+          h('label', { class: 'field' }, h('span', {}, t('reports.from')), from),
+          h('label', { class: 'field' }, h('span', {}, t('reports.to')), to),
+          h('label', { class: 'field' }, h('span', {}, t('reports.groupBy')), groupBy),
+          h('button', { type: 'submit', class: 'primary' }, t('reports.show')),
+          h(
+            'button',
+            { type: 'button', id: 'report-csv', class: 'ghost', onclick: () => void download() },
+            t('reports.csv'),
+          ),
+        ),
+        h('p', { class: 'muted small' }, t('reports.definitions')),
+        tableBox,
+      ),
+      h(
+        'div',
+        { class: 'chart-grid' },
+        chartCard(t('reports.chartEndReasons'), canvases.endReasons),
+        chartCard(t('reports.chartHoldChecks'), canvases.holdChecks),
+        chartCard(t('reports.chartRanked'), canvases.ranked),
+      ),
+    );
+    on('locale', () => {
+      render();
+      if (shown) void drawCharts(canvases, shown.byDay, shown.byOperator);
+    });
+    void load();
+  },
+};
