@@ -120,8 +120,6 @@ describe('supervisor desk (Chromium)', () => {
       ).toEqual([first, second]);
       await press(page, 'j');
       await page.locator(`li.escalation.selected[data-id="${second}"]`).waitFor();
-      // The console's situation keys never fire on this page: "j" is not sent to a call.
-      expect((await call('GET', '/v1/calls/desk-2/history')).body.events).toHaveLength(1);
 
       // R opens the first's note; Enter resolves it with the note, and the row leaves the queue.
       await press(page, 'k');
@@ -180,6 +178,19 @@ describe('supervisor desk (Chromium)', () => {
       await row(page, id).locator('a.escalation-call').click();
       await waitForText(page, '#call-id', 'desk-3');
       expect(await page.getAttribute('#tab-console', 'aria-selected')).toBe('true');
+
+      // Back on the desk with that call chosen on the console, the console's situation keys
+      // ("l" location question, "a" answer given) do not reach the call: this page's keys come
+      // first. On the console "h" puts it on hold, as always.
+      await page.click('#tab-supervisor');
+      await row(page, id).waitFor();
+      await press(page, 'l');
+      await press(page, 'a');
+      await page.click('#tab-console');
+      await press(page, 'h');
+      await page.locator('#call-state .chip-hold').waitFor({ timeout: 15_000 });
+      const history = (await call('GET', '/v1/calls/desk-3/history')).body as { events: { type: string }[] };
+      expect(history.events.map((e) => e.type)).toEqual(['customer.unknown-topic', 'call.hold']);
       // The browser reports the refused request itself; nothing else went wrong.
       expect(errors).toEqual([
         'console: Failed to load resource: the server responded with a status of 409 (Conflict)',
