@@ -177,6 +177,22 @@ describe('adherence report over the API', () => {
     }
   });
 
+  it("times the report's SQL by grouping on /metrics", async () => {
+    const count = async (groupBy: string) => {
+      const text = (await get('/metrics')).body;
+      return Number(
+        new RegExp(`^callflow_report_seconds_count\\{group_by="${groupBy}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0,
+      );
+    };
+    const [day, operator] = [await count('day'), await count('operator')];
+    expect((await get(`/v1/reports/adherence?from=${today}&to=${dayAfter(today)}&groupBy=day`)).statusCode).toBe(200);
+    expect(
+      (await get(`/v1/reports/adherence?from=${today}&to=${dayAfter(today)}&groupBy=day&format=csv`)).statusCode,
+    ).toBe(200);
+    expect(await count('day')).toBe(day + 2);
+    expect(await count('operator')).toBe(operator);
+  });
+
   it('takes date-times with offsets: [from, to) in any zone', async () => {
     const startOfToday = Date.parse(today);
     const fromMoscow = new Date(startOfToday + 3 * 3_600_000).toISOString().slice(0, 19); // 03:00 Moscow = 00:00Z
