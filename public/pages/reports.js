@@ -83,8 +83,8 @@ export default {
     const groupBy = h(
       'select',
       { id: 'report-group' },
-      h('option', { value: 'operator' }, t('reports.byOperator')),
-      h('option', { value: 'day' }, t('reports.byDay')),
+      h('option', { value: 'operator', dataset: { i18n: 'reports.byOperator' } }, t('reports.byOperator')),
+      h('option', { value: 'day', dataset: { i18n: 'reports.byDay' } }, t('reports.byDay')),
     );
     const tableBox = h('div', { id: 'report-table-box', class: 'report-table-box' });
     const canvases = {
@@ -92,9 +92,14 @@ export default {
       holdChecks: h('canvas', { id: 'chart-hold-checks', role: 'img', 'aria-label': t('reports.chartHoldChecks') }),
       ranked: h('canvas', { id: 'chart-ranked', role: 'img', 'aria-label': t('reports.chartRanked') }),
     };
-    /** @param {string} title @param {HTMLCanvasElement} canvas */
+    /** @param {string} title an i18n key @param {HTMLCanvasElement} canvas */
     const chartCard = (title, canvas) =>
-      h('section', { class: 'card chart-card' }, h('h2', {}, title), h('div', { class: 'chart-box' }, canvas));
+      h(
+        'section',
+        { class: 'card chart-card' },
+        h('h2', { dataset: { i18n: title } }, t(title)),
+        h('div', { class: 'chart-box' }, canvas),
+      );
 
     /** The query of the form; null (and said so) when the period is upside down. */
     const query = () => {
@@ -152,7 +157,7 @@ export default {
       h(
         'section',
         { class: 'card reports' },
-        h('div', { class: 'card-head' }, h('h2', {}, t('reports.title'))),
+        h('div', { class: 'card-head' }, h('h2', { dataset: { i18n: 'reports.title' } }, t('reports.title'))),
         h(
           'form',
           {
@@ -163,25 +168,36 @@ export default {
               void load();
             },
           },
-          h('label', { class: 'field' }, h('span', {}, t('reports.from')), from),
-          h('label', { class: 'field' }, h('span', {}, t('reports.to')), to),
-          h('label', { class: 'field' }, h('span', {}, t('reports.groupBy')), groupBy),
-          h('button', { type: 'submit', class: 'primary' }, t('reports.show')),
+          h('label', { class: 'field' }, h('span', { dataset: { i18n: 'reports.from' } }, t('reports.from')), from),
+          h('label', { class: 'field' }, h('span', { dataset: { i18n: 'reports.to' } }, t('reports.to')), to),
+          h(
+            'label',
+            { class: 'field' },
+            h('span', { dataset: { i18n: 'reports.groupBy' } }, t('reports.groupBy')),
+            groupBy,
+          ),
+          h('button', { type: 'submit', class: 'primary', dataset: { i18n: 'reports.show' } }, t('reports.show')),
           h(
             'button',
-            { type: 'button', id: 'report-csv', class: 'ghost', onclick: () => void download() },
+            {
+              type: 'button',
+              id: 'report-csv',
+              class: 'ghost',
+              dataset: { i18n: 'reports.csv' },
+              onclick: () => void download(),
+            },
             t('reports.csv'),
           ),
         ),
-        h('p', { class: 'muted small' }, t('reports.definitions')),
+        h('p', { class: 'muted small', dataset: { i18n: 'reports.definitions' } }, t('reports.definitions')),
         tableBox,
       ),
       h(
         'div',
         { class: 'chart-grid' },
-        chartCard(t('reports.chartEndReasons'), canvases.endReasons),
-        chartCard(t('reports.chartHoldChecks'), canvases.holdChecks),
-        chartCard(t('reports.chartRanked'), canvases.ranked),
+        chartCard('reports.chartEndReasons', canvases.endReasons),
+        chartCard('reports.chartHoldChecks', canvases.holdChecks),
+        chartCard('reports.chartRanked', canvases.ranked),
       ),
     );
     on('locale', () => {

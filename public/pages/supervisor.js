@@ -106,8 +106,16 @@ function buildRow(e) {
       h(
         'div',
         { class: 'escalation-resolve-actions' },
-        h('button', { type: 'submit', class: 'primary' }, t('supervisor.resolveSubmit')),
-        h('button', { type: 'button', class: 'ghost', onclick: () => closeNote() }, t('supervisor.cancel')),
+        h(
+          'button',
+          { type: 'submit', class: 'primary', dataset: { i18n: 'supervisor.resolveSubmit' } },
+          t('supervisor.resolveSubmit'),
+        ),
+        h(
+          'button',
+          { type: 'button', class: 'ghost', dataset: { i18n: 'supervisor.cancel' }, onclick: () => closeNote() },
+          t('supervisor.cancel'),
+        ),
       ),
     ),
   );
