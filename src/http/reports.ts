@@ -9,6 +9,7 @@ import { adherenceReport, callAdherence, emptyFigures } from '../reports/adheren
 import { adherenceCsv } from '../reports/csv.js';
 import { MAX_DAYS, parsePeriod } from '../reports/period.js';
 import { AdherenceQuery, AdherenceReport, CallAdherence } from '../reports/schema.js';
+import { reportReaderFor } from '../reports/sqlite-reader.js';
 import { CallIdParams, problems } from './schemas.js';
 
 const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -19,6 +20,9 @@ const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     ['group_by'],
   );
+  // On SQLite the report runs on its own thread: the event loop keeps applying call events.
+  const reader = reportReaderFor(app.config.databaseUrl);
+  if (reader) app.addHook('onClose', () => reader.close());
   app.get(
     '/reports/adherence',
     {
@@ -43,7 +47,7 @@ const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const { from, to, groupBy = 'operator', format = 'json' } = request.query;
       const period = parsePeriod(from, to);
       const stop = reportSeconds.startTimer({ group_by: groupBy });
-      const report = await adherenceReport(app.store, period, groupBy);
+      const report = await adherenceReport(app.store, period, groupBy, reader ?? app.store);
       stop();
       if (format === 'json') return reply.type('application/json').send(report);
       const name = `adherence-${report.from.slice(0, 10)}-${report.to.slice(0, 10)}-${groupBy}.csv`;

@@ -18,6 +18,7 @@ import {
   END_REASONS,
   type GroupBy,
 } from './schema.js';
+import type { ReportQueries } from './sqlite-reader.js';
 
 /** The history rows the report reads: those whose type it counts or whose prompts it counts
  *  (test/unit/adherence-definitions.test.ts checks these are the only types that say them), and
@@ -176,11 +177,12 @@ async function figuresBy(
   store: CallStore,
   group: GroupBy | 'call',
   scope: Scope,
+  queries: ReportQueries = store,
 ): Promise<Map<unknown, AdherenceFigures>> {
   const { where, params } = scopeOf(scope);
   const [calls, history] = await Promise.all([
-    store.query(callsSql(store.kind, CALL_KEY[group], where), params),
-    store.query(historySql(group, where), params),
+    queries.query(callsSql(store.kind, CALL_KEY[group], where), params),
+    queries.query(historySql(group, where), params),
   ]);
   const groups = new Map<unknown, AdherenceFigures>();
   const groupOf = (k: unknown) => {
@@ -220,8 +222,10 @@ export async function adherenceReport(
   store: CallStore,
   period: { from: number; to: number },
   groupBy: GroupBy,
+  /** Where the SQL runs: the store, or (SQLite) a reader thread of its own (sqlite-reader.ts). */
+  queries: ReportQueries = store,
 ): Promise<AdherenceReport> {
-  const figures = await figuresBy(store, groupBy, { kind: 'period', ...period });
+  const figures = await figuresBy(store, groupBy, { kind: 'period', ...period }, queries);
   let groups: AdherenceGroup[];
   if (groupBy === 'day') {
     // Every day of the period, with zeros where no call started: a chart over days has no gaps.
