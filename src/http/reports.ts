@@ -8,8 +8,8 @@ import { Type } from '@sinclair/typebox';
 import { adherenceReport, callAdherence, emptyFigures } from '../reports/adherence.js';
 import { adherenceCsv } from '../reports/csv.js';
 import { MAX_DAYS, parsePeriod } from '../reports/period.js';
+import { reportReaderFor } from '../reports/readers.js';
 import { AdherenceQuery, AdherenceReport, CallAdherence } from '../reports/schema.js';
-import { reportReaderFor } from '../reports/sqlite-reader.js';
 import { CallIdParams, problems } from './schemas.js';
 
 const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -20,7 +20,7 @@ const reportRoutes: FastifyPluginAsyncTypebox = async (app) => {
     [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
     ['group_by'],
   );
-  // On SQLite the report runs on its own thread: the event loop keeps applying call events.
+  // The report's SQL runs apart from the event path: its own thread (SQLite), its own pool (PostgreSQL).
   const reader = reportReaderFor(app.config.databaseUrl);
   if (reader) app.addHook('onClose', () => reader.close());
   app.get(

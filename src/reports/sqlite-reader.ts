@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Row, SqlValue } from '../store/types.js';
 
-/** What runs a report's SQL: the store itself, or this reader. */
+/** What runs a report's SQL: the store itself, or a reader of its own (./readers.ts). */
 export interface ReportQueries {
   query(sql: string, params?: readonly SqlValue[]): Promise<Row[]>;
 }
@@ -77,11 +77,4 @@ export class SqliteReportReader implements ReportQueries {
     for (const { reject } of this.pending.values()) reject(error);
     this.pending.clear();
   }
-}
-
-/** The reader for DATABASE_URL, or null where the store's own queries must do (PostgreSQL, memory). */
-export function reportReaderFor(databaseUrl: string): SqliteReportReader | null {
-  if (!databaseUrl.startsWith('sqlite:')) return null;
-  const location = databaseUrl.slice('sqlite:'.length);
-  return location === ':memory:' ? null : new SqliteReportReader(location);
 }
