@@ -8,13 +8,13 @@ import type { Static } from '@sinclair/typebox';
 import type { DataField } from '../machines/call.events.js';
 import type { Catalogue, Locale } from '../machines/catalogue.js';
 import type { describeMachine } from '../machines/describe.js';
-import type * as ScenarioRoutes from '../src/http/scenarios.js';
 import type * as Escalations from '../src/escalations/schema.js';
+import type * as ScenarioRoutes from '../src/http/scenarios.js';
 import type * as Schemas from '../src/http/schemas.js';
 import type * as Simulate from '../src/http/simulate.schema.js';
 import type * as Utterances from '../src/http/utterance.schema.js';
-import type * as Scripts from '../src/scripts/schema.js';
 import type * as Reports from '../src/reports/schema.js';
+import type * as Scripts from '../src/scripts/schema.js';
 
 export type CallView = Static<typeof Schemas.CallView>;
 export type CallList = Static<typeof Schemas.CallList>;
