@@ -61,40 +61,10 @@ const CALLING: Record<string, [string, string, number]> = {
   CHANNEL_CREATE: ['switch_core_state_machine.c', 'switch_core_session_run', 627],
 };
 
-export class FakeFreeswitch {
-  readonly connections: FsConnection[] = [];
-  /** Every command a client sent, in order (passwords as sent: the tests use throwaway ones). */
-  readonly commands: string[] = [];
-  readonly sent: FsHeaders[] = [];
-  maxConcurrent = 0;
+/** FreeSWITCH's channel events with the headers it gives them, for the fake and for unit tests. */
+export class FsEventBuilder {
   private clockUs = Date.parse('2026-12-02T10:00:00.000Z') * 1000;
-  private sequence = 4711;
-  private replayNext: FsHeaders[] = [];
-  private waiters: (() => void)[] = [];
-
-  private constructor(
-    private readonly server: Server,
-    readonly host: string,
-    readonly port: number,
-    private readonly password: string,
-  ) {}
-
-  /** FREESWITCH_ESL for this fake. */
-  get address(): string {
-    return `${this.host}:${this.port}`;
-  }
-
-  static async start(options: { password: string }): Promise<FakeFreeswitch> {
-    let fake: FakeFreeswitch | null = null;
-    const server = createServer((socket) => fake?.accept(socket));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const address = server.address();
-    const port = typeof address === 'object' && address ? address.port : 0;
-    fake = new FakeFreeswitch(server, '127.0.0.1', port, options.password);
-    return fake;
-  }
-
-  // ---- legs and events -------------------------------------------------------------------------
+  protected sequence = 4711;
 
   private tickUs(): number {
     this.clockUs += 1000 + (this.sequence % 7); // distinct, increasing, not round
@@ -242,6 +212,40 @@ export class FakeFreeswitch {
   hangupComplete(leg: FsLeg, cause = 'NORMAL_CLEARING'): FsHeaders {
     leg.hangupCause = cause;
     return this.channelEvent('CHANNEL_HANGUP_COMPLETE', leg);
+  }
+}
+
+export class FakeFreeswitch extends FsEventBuilder {
+  readonly connections: FsConnection[] = [];
+  /** Every command a client sent, in order (passwords as sent: the tests use throwaway ones). */
+  readonly commands: string[] = [];
+  readonly sent: FsHeaders[] = [];
+  maxConcurrent = 0;
+  private replayNext: FsHeaders[] = [];
+  private waiters: (() => void)[] = [];
+
+  private constructor(
+    private readonly server: Server,
+    readonly host: string,
+    readonly port: number,
+    private readonly password: string,
+  ) {
+    super();
+  }
+
+  /** FREESWITCH_ESL for this fake. */
+  get address(): string {
+    return `${this.host}:${this.port}`;
+  }
+
+  static async start(options: { password: string }): Promise<FakeFreeswitch> {
+    let fake: FakeFreeswitch | null = null;
+    const server = createServer((socket) => fake?.accept(socket));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const address = server.address();
+    const port = typeof address === 'object' && address ? address.port : 0;
+    fake = new FakeFreeswitch(server, '127.0.0.1', port, options.password);
+    return fake;
   }
 
   // ---- the wire --------------------------------------------------------------------------------
