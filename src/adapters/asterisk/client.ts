@@ -8,9 +8,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyBaseLogger } from 'fastify';
 import WebSocket from 'ws';
 import type { AsteriskConfig } from '../../config.js';
-import { Backoff, pause } from '../backoff.js';
-import { type ConnectionStatus, type PbxClient, StatusHolder } from '../connection.js';
-import { SerialQueue } from '../serial.js';
+import type { Backoff } from '../backoff.js';
+import { ReconnectingClient } from '../reconnecting-client.js';
 import { validator } from '../validate.js';
 import type { AsteriskEvents } from './events.js';
 import { type AriBridge, Bridge } from './model.js';
@@ -24,70 +23,31 @@ export interface AriClientOptions {
   restTimeoutMs?: number;
 }
 
-export class AriClient implements PbxClient {
-  private readonly statusHolder = new StatusHolder();
-  private readonly backoff: Backoff;
-  private running = false;
-  private abort = new AbortController();
+export class AriClient extends ReconnectingClient {
   private socket: WebSocket | null = null;
-  private loop: Promise<void> = Promise.resolve();
-  private queue: SerialQueue | null = null;
 
   constructor(
     private readonly config: AsteriskConfig,
     private readonly events: AsteriskEvents,
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
     private readonly options: AriClientOptions = {},
   ) {
-    this.backoff = options.backoff ?? new Backoff();
+    super('asterisk', log, (type, error) => events.failed(type, error), options);
   }
 
-  status(): ConnectionStatus {
-    return this.statusHolder.get();
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.abort = new AbortController();
-    this.backoff.reset();
-    this.queue = new SerialQueue({
-      onRetry: (error, type) => this.log.warn({ adapter: 'asterisk', type, err: error }, 'PBX event failed; retrying'),
-      onGiveUp: (error, type) => this.events.failed(type, error),
-    });
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.abort.abort();
+  protected closeConnection(): void {
     this.socket?.close(1000, 'callflow stopping');
-    await this.loop;
-    await this.queue?.stop();
-    this.statusHolder.set('standby');
-  }
-
-  private async run(): Promise<void> {
-    while (this.running) {
-      await this.connectOnce();
-      if (!this.running || this.statusHolder.get().state === 'replaced') return;
-      this.statusHolder.set('connecting');
-      await pause(this.backoff.next(), this.abort.signal);
-    }
   }
 
   /** One connection, from the attempt to its close. */
-  private connectOnce(): Promise<void> {
+  protected connectOnce(): Promise<void> {
     return new Promise((resolve) => {
-      this.statusHolder.set('connecting');
       const socket = new WebSocket(this.eventsUrl(), { handshakeTimeout: 10_000 });
       this.socket = socket;
       let alive = true;
       let ping: NodeJS.Timeout | null = null;
       socket.on('open', () => {
-        this.backoff.reset();
-        this.statusHolder.set('connected', null);
+        this.connected();
         this.log.info({ adapter: 'asterisk', app: this.config.app }, 'ARI connected');
         // Before the first event of this connection: who is bridged with whom right now.
         this.queue?.push('bridges', () => this.loadBridges());
@@ -107,11 +67,7 @@ export class AriClient implements PbxClient {
       socket.on('close', (code) => {
         if (ping) clearInterval(ping);
         if (this.socket === socket) this.socket = null;
-        const { state } = this.statusHolder.get();
-        if (state === 'connected' && this.running) {
-          this.statusHolder.error(`connection closed (${code})`);
-          this.log.warn({ adapter: 'asterisk', code }, 'ARI connection lost; reconnecting');
-        }
+        this.closed(`connection closed (${code})`, { code });
         resolve();
       });
     });
@@ -134,7 +90,8 @@ export class AriClient implements PbxClient {
     const { event } = parsed;
     if (event.type === 'ApplicationReplaced') {
       // Another client subscribed to our application and Asterisk sends its events there now.
-      // Taking it back would take it from them, who would take it back: stay off instead.
+      // Taking it back would take it from them, who would take it back: stay off instead (the
+      // reconnect loop ends on `replaced`).
       this.statusHolder.set('replaced', 'ApplicationReplaced: another client took the ARI application');
       this.log.warn(
         { adapter: 'asterisk', app: this.config.app },

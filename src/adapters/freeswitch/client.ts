@@ -7,9 +7,8 @@
 import { connect, type Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
 import type { FreeswitchConfig } from '../../config.js';
-import { Backoff, pause } from '../backoff.js';
-import { type ConnectionStatus, type PbxClient, StatusHolder } from '../connection.js';
-import { SerialQueue } from '../serial.js';
+import type { Backoff } from '../backoff.js';
+import { ReconnectingClient } from '../reconnecting-client.js';
 import type { FreeswitchEvents } from './events.js';
 import { type EslFrame, EslFrameParser } from './frames.js';
 import { FS_EVENT_NAMES } from './model.js';
@@ -23,64 +22,25 @@ export interface EslClientOptions {
   handshakeTimeoutMs?: number;
 }
 
-export class EslClient implements PbxClient {
-  private readonly statusHolder = new StatusHolder();
-  private readonly backoff: Backoff;
-  private running = false;
-  private abort = new AbortController();
+export class EslClient extends ReconnectingClient {
   private socket: Socket | null = null;
-  private loop: Promise<void> = Promise.resolve();
-  private queue: SerialQueue | null = null;
 
   constructor(
     private readonly config: FreeswitchConfig,
     private readonly events: FreeswitchEvents,
-    private readonly log: FastifyBaseLogger,
+    log: FastifyBaseLogger,
     private readonly options: EslClientOptions = {},
   ) {
-    this.backoff = options.backoff ?? new Backoff();
+    super('freeswitch', log, (type, error) => events.failed(type, error), options);
   }
 
-  status(): ConnectionStatus {
-    return this.statusHolder.get();
-  }
-
-  start(): void {
-    if (this.running) return;
-    this.running = true;
-    this.abort = new AbortController();
-    this.backoff.reset();
-    this.queue = new SerialQueue({
-      onRetry: (error, type) =>
-        this.log.warn({ adapter: 'freeswitch', type, err: error }, 'PBX event failed; retrying'),
-      onGiveUp: (error, type) => this.events.failed(type, error),
-    });
-    this.loop = this.run();
-  }
-
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    this.abort.abort();
+  protected closeConnection(): void {
     if (this.socket?.writable) this.socket.end('exit\n\n');
     this.socket?.destroySoon();
-    await this.loop;
-    await this.queue?.stop();
-    this.statusHolder.set('standby');
   }
 
-  private async run(): Promise<void> {
-    while (this.running) {
-      await this.connectOnce();
-      if (!this.running) return;
-      this.statusHolder.set('connecting');
-      await pause(this.backoff.next(), this.abort.signal);
-    }
-  }
-
-  private connectOnce(): Promise<void> {
+  protected connectOnce(): Promise<void> {
     return new Promise((resolve) => {
-      this.statusHolder.set('connecting');
       const socket = connect({ host: this.config.host, port: this.config.port });
       this.socket = socket;
       socket.setNoDelay(true);
@@ -118,8 +78,7 @@ export class EslClient implements PbxClient {
             if (!reply.startsWith('+OK')) return fail(`FreeSWITCH refused the subscription: ${reply.slice(0, 100)}`);
             phase = 'events';
             clearTimeout(handshake);
-            this.backoff.reset();
-            this.statusHolder.set('connected', null);
+            this.connected();
             this.log.info({ adapter: 'freeswitch' }, 'FreeSWITCH event socket connected');
           }
           // Anything else (a reply we did not ask for) means nothing here.
@@ -130,10 +89,7 @@ export class EslClient implements PbxClient {
       socket.on('close', () => {
         clearTimeout(handshake);
         if (this.socket === socket) this.socket = null;
-        if (phase === 'events' && this.running) {
-          this.statusHolder.error('connection closed');
-          this.log.warn({ adapter: 'freeswitch' }, 'FreeSWITCH event socket lost; reconnecting');
-        }
+        this.closed('connection closed');
         resolve();
       });
     });
