@@ -24,12 +24,7 @@ export type Outcome = (typeof OUTCOMES)[number];
 
 /** A PBX event translated: create a call, or apply one event to the first candidate that is a call. */
 export type CallAction =
-  | {
-      kind: 'create';
-      call: CreateCallInput;
-      /** CALLFLOW_OPERATOR: kept for SPEC §8 (the call service does not take an operator id yet). */
-      operatorId: string | null;
-    }
+  | { kind: 'create'; call: CreateCallInput }
   | {
       kind: 'event';
       /** The raising channel first, then the channels that share a call with it (the operator's leg

@@ -43,6 +43,14 @@ export function customerFrom(
   return undefined;
 }
 
+/** CALLFLOW_OPERATOR, with the characters of a callId (SPEC §8); anything else is dropped. */
+export function operatorFrom(value: string | undefined, onDropped: (reason: string) => void): string | undefined {
+  if (!value) return undefined;
+  if (isCallId(value)) return value;
+  onDropped('CALLFLOW_OPERATOR must be 1 to 128 letters, digits, ".", "_", ":" or "-"');
+  return undefined;
+}
+
 /** `ru`, `en`, or their regional forms (`ru_RU`, `en-US`); anything else: the service's default. */
 export function localeFrom(language: string | undefined): Locale | undefined {
   const match = /^(ru|en)(?:[_-]|$)/i.exec(language ?? '');

@@ -82,6 +82,7 @@ describe('a whole call through ARI', () => {
       version: 0,
       locale: 'ru',
       customer: { firstName: 'Иван', patronymic: 'Петрович' },
+      operatorId: 'op-7',
       prompts: [{ key: 'greeting' }],
     });
     // Talk detection switched on for the call's channel, through ARI's REST call.
@@ -119,7 +120,12 @@ describe('a whole call through ARI', () => {
 
     // The same call posted by hand.
     const byHand = `hand-${customer.id}`;
-    await createCall(app, { callId: byHand, customer: { firstName: 'Иван', patronymic: 'Петрович' }, locale: 'ru' });
+    await createCall(app, {
+      callId: byHand,
+      customer: { firstName: 'Иван', patronymic: 'Петрович' },
+      locale: 'ru',
+      operatorId: 'op-7',
+    });
     await apply(app, byHand, { type: 'call.hold', id: 'h1' });
     await untilHistory(byHand, has('hold.check', 'timer'), 'the hold check by hand');
     await apply(app, byHand, { type: 'customer.speech', id: 'h2' });
@@ -161,14 +167,17 @@ describe('a whole call through ARI', () => {
     expect(ari.current()?.auth).toBe('api_key');
   });
 
-  it('a channel that is not English or Russian gets the default locale; a name the API would refuse is dropped', async () => {
-    const customer = ari.channel(nextId(), { language: 'de', channelvars: { CALLFLOW_FIRST_NAME: 'x'.repeat(101) } });
+  it('a channel that is not English or Russian gets the default locale; a name or operator the API would refuse is dropped', async () => {
+    const customer = ari.channel(nextId(), {
+      language: 'de',
+      channelvars: { CALLFLOW_FIRST_NAME: 'x'.repeat(101), CALLFLOW_OPERATOR: 'оператор 7' },
+    });
     ari.send(ari.stasisStart(customer));
     const view = await until(async () => {
       const res = await app.inject({ method: 'GET', url: `/v1/calls/${customer.id}` });
       return res.statusCode === 200 ? res.json() : null;
     });
-    expect(view).toMatchObject({ locale: 'ru', customer: null, status: 'active' });
+    expect(view).toMatchObject({ locale: 'ru', customer: null, operatorId: null, status: 'active' });
     const en = ari.channel(nextId(), { language: 'en_GB' });
     ari.send(ari.stasisStart(en));
     const enView = await until(async () => {

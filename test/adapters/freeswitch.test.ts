@@ -79,6 +79,7 @@ describe('a whole call through the event socket', () => {
       status: 'active',
       locale: 'ru',
       customer: { firstName: 'Иван', patronymic: 'Петрович' },
+      operatorId: 'op-7',
       prompts: [{ key: 'greeting' }],
     });
     fs.send(fs.hold(operator));
@@ -97,7 +98,12 @@ describe('a whole call through the event socket', () => {
     expect(view).toMatchObject({ status: 'ended', endReason: 'hangup' });
 
     const byHand = `hand-${customer.uuid}`;
-    await createCall(app, { callId: byHand, customer: { firstName: 'Иван', patronymic: 'Петрович' }, locale: 'ru' });
+    await createCall(app, {
+      callId: byHand,
+      customer: { firstName: 'Иван', patronymic: 'Петрович' },
+      locale: 'ru',
+      operatorId: 'op-7',
+    });
     await apply(app, byHand, { type: 'call.hold', id: 'h1' });
     await untilHistory(byHand, has('hold.check', 'timer'), 'the hold check by hand');
     await apply(app, byHand, { type: 'call.unhold', id: 'h2' });

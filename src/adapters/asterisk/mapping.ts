@@ -4,7 +4,7 @@
  */
 import type { HangupParty } from '../../../machines/call.events.js';
 import type { Mapped } from '../types.js';
-import { customerFrom, eventKey, isCallId, localeFrom } from '../validate.js';
+import { customerFrom, eventKey, isCallId, localeFrom, operatorFrom } from '../validate.js';
 import type { BridgeTracker } from './bridges.js';
 import { ARI_EVENT_TYPES, type AriChannel, isMapped, type MappedAriEvent, type OtherAriEvent } from './model.js';
 
@@ -18,7 +18,7 @@ export const LEG_ARGUMENT = 'operator';
 const NORMAL_CLEARING = 16;
 
 export interface MapOptions {
-  /** A CALLFLOW_* name was dropped because the API would refuse it (reason without the value). */
+  /** A CALLFLOW_* variable was dropped because the API would refuse it (reason without the value). */
   onNameDropped(reason: string): void;
 }
 
@@ -42,12 +42,17 @@ export function mapAriEvent(
       const vars = stringVars(channel.channelvars);
       const customer = customerFrom(vars.CALLFLOW_FIRST_NAME, vars.CALLFLOW_PATRONYMIC, options.onNameDropped);
       const locale = localeFrom(channel.language);
+      const operatorId = operatorFrom(vars.CALLFLOW_OPERATOR, options.onNameDropped);
       return {
         type,
         action: {
           kind: 'create',
-          call: { callId: channel.id, ...(customer && { customer }), ...(locale && { locale }) },
-          operatorId: vars.CALLFLOW_OPERATOR || null,
+          call: {
+            callId: channel.id,
+            ...(customer && { customer }),
+            ...(locale && { locale }),
+            ...(operatorId && { operatorId }),
+          },
         },
       };
     }

@@ -3,7 +3,7 @@
  * `fs:<Unique-ID>:<Event-Name>:<Event-Date-Timestamp>` (the timestamp in microseconds).
  */
 import type { Mapped } from '../types.js';
-import { customerFrom, eventKey, isCallId, localeFrom } from '../validate.js';
+import { customerFrom, eventKey, isCallId, localeFrom, operatorFrom } from '../validate.js';
 import { FS_KNOWN_EVENT_NAMES, type FsEventHeaders, header, isMappedName } from './model.js';
 
 export interface MapOptions {
@@ -32,12 +32,17 @@ export function mapFsEvent(event: FsEventHeaders, options: MapOptions): Mapped {
         options.onNameDropped,
       );
       const locale = localeFrom(header(event, 'variable_default_language'));
+      const operatorId = operatorFrom(header(event, 'variable_CALLFLOW_OPERATOR'), options.onNameDropped);
       return {
         type: name,
         action: {
           kind: 'create',
-          call: { callId: leg, ...(customer && { customer }), ...(locale && { locale }) },
-          operatorId: header(event, 'variable_CALLFLOW_OPERATOR') ?? null,
+          call: {
+            callId: leg,
+            ...(customer && { customer }),
+            ...(locale && { locale }),
+            ...(operatorId && { operatorId }),
+          },
         },
       };
     }
