@@ -61,6 +61,18 @@ const ROWS: Row[] = [
     url: '/v1/reports/adherence?from=2026-01-01&to=2026-02-01',
     allowed: ['supervisor', 'admin'],
   },
+  {
+    method: 'POST',
+    url: '/v1/adapters/asterisk/events',
+    body: { type: 'ChannelVarset', timestamp: '2026-12-02T10:00:00.000+0000', application: 'callflow' },
+    allowed: ['telephony', 'admin'],
+  },
+  {
+    method: 'POST',
+    url: '/v1/adapters/freeswitch/events',
+    body: { 'Event-Name': 'HEARTBEAT' },
+    allowed: ['telephony', 'admin'],
+  },
 ];
 
 /** Stream routes: the same table, the token in the query (EventSource sends no headers). */
