@@ -3,8 +3,11 @@
  * connection here, runs a retention sweep elsewhere. The lock is a PostgreSQL session advisory lock
  * (`pg_try_advisory_lock`) on a connection of its own: it lives exactly as long as that session,
  * so a holder killed with -9 loses it the moment the server sees its socket close, and the others,
- * trying every `retryMs`, take over within one retry. With SQLite one process owns the file and
- * always leads.
+ * trying every `retryMs`, take over within one retry. A holder that stops talking without its
+ * socket closing (a frozen process, a dead host, a cut network) is ended by the server itself:
+ * the session sets `idle_session_timeout` to a few retries, and the holder pings every retry, so
+ * only a silent one goes idle that long. The holder gives up first, once its ping fails or times out.
+ * With SQLite one process owns the file and always leads.
  */
 import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
@@ -73,7 +76,7 @@ class AdvisoryLockLeadership implements Leadership {
 
   constructor(private readonly options: LeadershipOptions) {
     this.key = lockKey(options.name);
-    this.retryMs = options.retryMs ?? 2_000;
+    this.retryMs = options.retryMs ?? 1_500;
   }
 
   start(): void {
@@ -118,10 +121,27 @@ class AdvisoryLockLeadership implements Leadership {
     });
     this.client = client;
     const session = { broken: null as Error | null };
+    // The session's end (the server ended it, the network broke) wakes the loop at once, so a
+    // leader stops its PBX connection before another node can have taken over.
+    const ended = new AbortController();
+    const stopping = () => ended.abort();
+    this.abort.signal.addEventListener('abort', stopping, { once: true });
     client.on('error', (error) => {
       session.broken = error;
+      ended.abort();
     });
+    try {
+      await this.holdSession(client, session, ended.signal);
+    } finally {
+      this.abort.signal.removeEventListener('abort', stopping);
+    }
+  }
+
+  private async holdSession(client: pg.Client, session: { broken: Error | null }, ended: AbortSignal): Promise<void> {
     await client.connect();
+    // Longer than the holder's ping timeout (2 retries) plus one ping interval, so the holder has
+    // given up before the server frees the lock; short enough for a takeover within 10 s.
+    await client.query(`SET idle_session_timeout = ${Math.round(this.retryMs * 3.5)}`);
     while (this.running && !session.broken) {
       if (!this.leading) {
         const { rows } = await client.query('SELECT pg_try_advisory_lock($1::bigint) AS won', [this.key]);
@@ -134,7 +154,7 @@ class AdvisoryLockLeadership implements Leadership {
         // The session still exists, so the lock is still ours.
         await client.query('SELECT 1');
       }
-      await pause(this.retryMs, this.abort.signal);
+      await pause(this.retryMs, ended);
     }
     if (session.broken) throw session.broken;
     if (this.leading) {

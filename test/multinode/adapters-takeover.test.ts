@@ -21,6 +21,8 @@ let ari: FakeAri;
 let fs: FakeFreeswitch;
 let first: ServerProcess;
 let second: ServerProcess;
+let third: ServerProcess | undefined;
+let env: Record<string, string>;
 
 interface AdapterState {
   enabled: boolean;
@@ -51,7 +53,7 @@ beforeFirstTest(async () => {
   db = await testDatabase('adapters_takeover');
   ari = await FakeAri.start(ARI);
   fs = await FakeFreeswitch.start({ password: FS_PASSWORD });
-  const env = {
+  env = {
     DATABASE_URL: db.url,
     HOLD_CHECK_SECONDS: '0.3',
     ARI_URL: ari.url,
@@ -67,7 +69,7 @@ beforeFirstTest(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await Promise.all([first?.kill(), second?.kill()]);
+  await Promise.all([first?.kill(), second?.kill(), third?.kill()]);
   await ari?.close();
   await fs?.close();
   await db?.drop();
@@ -151,5 +153,52 @@ describe('two nodes on one PostgreSQL, each PBX connection held by one', () => {
     // Talk detection was switched on once by the first node at StasisStart; the survivor did not
     // need a StasisStart to go on.
     expect(ari.variableCalls.filter((c) => c.channelId === customer.id)).toHaveLength(1);
+  });
+
+  it('a frozen holder (SIGSTOP: its sockets stay open, it says nothing): the server ends its idle session and a third node connects within 10 s; resumed, the frozen node stands down', async () => {
+    third = await startServer(env, { timeoutMs: 90_000 });
+    await sleep(2_500); // the third node is a follower now, trying the lock
+    expect((await adaptersOf(third)).freeswitch).toMatchObject({ leader: false, state: 'standby' });
+
+    const frozenAt = Date.now();
+    second.child.kill('SIGSTOP');
+    try {
+      const [ariMs, fsMs] = await Promise.all([
+        ari.waitForConnections(3, 15_000).then(() => Date.now() - frozenAt),
+        fs.waitForSubscribed(3, 15_000).then(() => Date.now() - frozenAt),
+      ]);
+      console.info(`takeover from a frozen holder: ARI ${ariMs} ms, FreeSWITCH ${fsMs} ms`);
+      expect(ariMs).toBeLessThan(10_000);
+      expect(fsMs).toBeLessThan(10_000);
+    } finally {
+      second.child.kill('SIGCONT');
+    }
+    // Resumed, it finds its session gone and lets go of both connections.
+    await until(
+      async () => {
+        const states = await adaptersOf(second);
+        return !states.asterisk.leader && !states.freeswitch.leader ? states : null;
+      },
+      { message: 'the resumed node stood down', timeoutMs: 10_000 },
+    );
+    await until(() => ari.openCount() === 1 && fs.openCount() === 1, { message: 'one connection each again' });
+    await sleep(4_500); // two lock retries: nobody takes it back
+    expect([ari.openCount(), fs.openCount()]).toEqual([1, 1]);
+    expect(ari.connections.length).toBe(3);
+    expect(fs.connections.filter((c) => c.subscribed.size > 0)).toHaveLength(3);
+    expect(await adaptersOf(third)).toMatchObject({
+      asterisk: { leader: true, state: 'connected' },
+      freeswitch: { leader: true, state: 'connected' },
+    });
+
+    // Calls go on through the new holder.
+    const customer = fs.inboundLeg();
+    fs.send(fs.answer(customer), fs.hold(customer), fs.unhold(customer), fs.hangupComplete(customer));
+    const history = await untilHistory(third, customer.uuid, 'call.hangup', 'a call through the third node');
+    expect(history.filter((e) => e.source === 'api').map((e) => e.type)).toEqual([
+      'call.hold',
+      'call.unhold',
+      'call.hangup',
+    ]);
   });
 });
