@@ -1,7 +1,7 @@
 /**
  * The event socket framing (src/adapters/freeswitch/frames.ts) against what FreeSWITCH writes
  * (test/support/fake-freeswitch.ts builds the frames): any cut of the byte stream, frames merged,
- * and wrong frames, each of which must cost that frame only (docs/adr/0006-own-esl-parser.md).
+ * and wrong frames, each of which must cost that frame only (docs/adr/0008-own-event-socket-protocol.md).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
