@@ -201,4 +201,26 @@ describe('two nodes on one PostgreSQL, each PBX connection held by one', () => {
       'call.hangup',
     ]);
   });
+
+  it('a graceful stop (SIGTERM) of the holder hands the connections over: the standby node connects within 10 s', async () => {
+    if (!third) throw new Error('the test before starts the third node');
+    const ariBefore = ari.connections.length;
+    const fsBefore = fs.connections.filter((c) => c.subscribed.size > 0).length;
+    const stoppedAt = Date.now();
+    expect(await third.stop()).toBe(0);
+    const [ariMs, fsMs] = await Promise.all([
+      ari.waitForConnections(ariBefore + 1, 15_000).then(() => Date.now() - stoppedAt),
+      fs.waitForSubscribed(fsBefore + 1, 15_000).then(() => Date.now() - stoppedAt),
+    ]);
+    console.info(`hand-over after SIGTERM: ARI ${ariMs} ms, FreeSWITCH ${fsMs} ms`);
+    expect(ariMs).toBeLessThan(10_000);
+    expect(fsMs).toBeLessThan(10_000);
+    // The stopping node said `exit` to FreeSWITCH and closed its ARI socket: nobody was replaced.
+    expect(fs.commands.filter((c) => c === 'exit').length).toBeGreaterThanOrEqual(1);
+    expect(ari.connections.slice(ariBefore - 1).some((c) => c.replaced)).toBe(false);
+    expect(await adaptersOf(second)).toMatchObject({
+      asterisk: { leader: true, state: 'connected' },
+      freeswitch: { leader: true, state: 'connected' },
+    });
+  });
 });
