@@ -174,6 +174,9 @@ describe('bad input on the socket', () => {
     // The answer of a live call with a Content-Length 9 bytes short, in small pieces.
     await fs.writeRaw(FakeFreeswitch.frame(fs.answer(live), -9), 5);
     await fs.writeRaw(FakeFreeswitch.frame({ 'Event-Name': 'CHANNEL_HOLD' })); // no Unique-ID
+    // A value that is no string (FreeSWITCH serialises every header as one).
+    const numbered = { ...fs.hold(live), 'Event-Sequence': 4712 } as unknown as Record<string, string>;
+    await fs.writeRaw(FakeFreeswitch.frame(numbered));
     await fs.writeRaw(FakeFreeswitch.frame({ 'Event-Name': 'CHANNEL_TELEPORT', 'Unique-ID': live.uuid }));
     await fs.writeRaw(FakeFreeswitch.frame(fs.channelEvent('CHANNEL_CREATE', live)));
     fs.send(fs.hangupComplete(fs.inboundLeg())); // a leg that is no call
@@ -181,10 +184,10 @@ describe('bad input on the socket', () => {
     // Still connected: the next call goes through, its answer whole.
     fs.send(fs.answer(live));
     await untilHistory(live.uuid, () => true, 'a call after bad input');
-    const after = await untilCounted(app, 'freeswitch', before.total + 8);
+    const after = await untilCounted(app, 'freeswitch', before.total + 9);
 
     const delta = (type: string, outcome: string) => after.count(type, outcome) - before.count(type, outcome);
-    expect(delta('malformed', 'malformed')).toBe(3);
+    expect(delta('malformed', 'malformed')).toBe(4);
     expect(delta('other', 'unknown_type')).toBe(1);
     expect(delta('CHANNEL_CREATE', 'unmapped')).toBe(1);
     expect(delta('CHANNEL_HANGUP_COMPLETE', 'not_a_call')).toBe(1);
