@@ -6,7 +6,13 @@
  * trying every `retryMs`, take over within one retry. A holder that stops talking without its
  * socket closing (a frozen process, a dead host, a cut network) is ended by the server itself:
  * the session sets `idle_session_timeout` to a few retries, and the holder pings every retry, so
- * only a silent one goes idle that long. The holder gives up first, once its ping fails or times out.
+ * only a silent one goes idle that long.
+ *
+ * A holder whose session breaks (PostgreSQL restarted, a network blip) keeps its job for up to
+ * `graceMs` while it reconnects: it resigns as soon as it finds the lock taken by another node, and
+ * carries on if it wins it back. Dropping the PBX connection at once would lose what the PBX says
+ * meanwhile (a PBX does not resend), whereas two holders for a moment only deliver some events
+ * twice, and every event has its idempotency key.
  * With SQLite one process owns the file and always leads.
  */
 import { createHash } from 'node:crypto';
@@ -32,6 +38,8 @@ export interface LeadershipOptions {
   log: FastifyBaseLogger;
   /** How often a follower tries the lock and a leader checks its session (SPEC §9: takeover < 10 s). */
   retryMs?: number;
+  /** How long a holder whose session broke keeps its job while it cannot reach the database. */
+  graceMs?: number;
 }
 
 export function createLeadership(options: LeadershipOptions): Leadership {
@@ -73,10 +81,14 @@ class AdvisoryLockLeadership implements Leadership {
   private client: pg.Client | null = null;
   private readonly key: string;
   private readonly retryMs: number;
+  private readonly graceMs: number;
+  /** When the holder's session broke (it still leads, until it knows whether the lock is still free). */
+  private lostAt: number | null = null;
 
   constructor(private readonly options: LeadershipOptions) {
     this.key = lockKey(options.name);
     this.retryMs = options.retryMs ?? 1_500;
+    this.graceMs = options.graceMs ?? 30_000;
   }
 
   start(): void {
@@ -104,10 +116,17 @@ class AdvisoryLockLeadership implements Leadership {
           this.options.log.warn({ job: this.options.name, err: (error as Error).message }, 'leader lock unavailable');
         warned = true;
       }
-      await this.resign();
       await this.closeClient();
+      if (this.leading && this.running) {
+        this.lostAt ??= Date.now();
+        if (Date.now() - this.lostAt >= this.graceMs) {
+          this.options.log.warn({ job: this.options.name }, 'leader lock not regained in time; stopping the job');
+          await this.resign();
+        }
+      }
       if (this.running) await pause(this.retryMs, this.abort.signal);
     }
+    await this.resign();
   }
 
   /** One database session: try the lock until won, then check the session until it fails or we stop. */
@@ -121,8 +140,8 @@ class AdvisoryLockLeadership implements Leadership {
     });
     this.client = client;
     const session = { broken: null as Error | null };
-    // The session's end (the server ended it, the network broke) wakes the loop at once, so a
-    // leader stops its PBX connection before another node can have taken over.
+    // The session's end (the server ended it, the network broke) wakes the loop at once: a holder
+    // reconnects and learns whether the lock is still free (or another node's) without delay.
     const ended = new AbortController();
     const stopping = () => ended.abort();
     this.abort.signal.addEventListener('abort', stopping, { once: true });
@@ -139,17 +158,25 @@ class AdvisoryLockLeadership implements Leadership {
 
   private async holdSession(client: pg.Client, session: { broken: Error | null }, ended: AbortSignal): Promise<void> {
     await client.connect();
-    // Longer than the holder's ping timeout (2 retries) plus one ping interval, so the holder has
-    // given up before the server frees the lock; short enough for a takeover within 10 s.
+    // Several pings long, so only a silent holder's session ends; short enough for a takeover
+    // within 10 s of a holder that froze or lost its network.
     await client.query(`SET idle_session_timeout = ${Math.round(this.retryMs * 3.5)}`);
     while (this.running && !session.broken) {
-      if (!this.leading) {
+      if (!this.leading || this.lostAt !== null) {
         const { rows } = await client.query('SELECT pg_try_advisory_lock($1::bigint) AS won', [this.key]);
-        if (rows[0]?.won === true) {
+        const won = rows[0]?.won === true;
+        if (won && this.lostAt !== null) {
+          this.options.log.info({ job: this.options.name, pid: process.pid }, 'leader lock won back');
+        } else if (won) {
           this.leading = true;
           this.options.log.info({ job: this.options.name, pid: process.pid }, 'leader lock won');
           await this.options.onAcquired();
+        } else if (this.leading) {
+          // Another node took it while our session was broken: it does the job now.
+          this.options.log.info({ job: this.options.name }, 'leader lock taken by another node; stopping the job');
+          await this.resign();
         }
+        this.lostAt = null;
       } else {
         // The session still exists, so the lock is still ours.
         await client.query('SELECT 1');
@@ -164,6 +191,7 @@ class AdvisoryLockLeadership implements Leadership {
   }
 
   private async resign(): Promise<void> {
+    this.lostAt = null;
     if (!this.leading) return;
     this.leading = false;
     try {
