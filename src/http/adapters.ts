@@ -5,9 +5,11 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { type Static, Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Outcome } from '../adapters/types.js';
 import { OUTCOMES } from '../adapters/types.js';
 import { InvalidBody } from '../errors.js';
+import { describeValidation } from './problem.js';
 import { problems, StringEnum } from './schemas.js';
 
 const MAX_EVENTS = 1_000;
@@ -39,6 +41,21 @@ function answer(outcomes: Outcome[]): Static<typeof AdapterAnswer> {
   return { applied, ignored: outcomes.length - applied, outcomes };
 }
 
+/**
+ * A body the route schema refused (a FreeSWITCH value that is no string, an item without its
+ * type) is counted and logged as malformed like one refused by the PBX model, then answered by the
+ * usual 400 problem.
+ */
+function refuseInvalid(request: FastifyRequest, malformed: (reason: string) => void): void {
+  const error = request.validationError as
+    | (Error & { validation?: Parameters<typeof describeValidation>[1] })
+    | undefined;
+  if (!error) return;
+  const fields = describeValidation('body', error.validation ?? []);
+  malformed(fields.map((f) => `${f.field} ${f.message}`).join('; ') || 'body does not match the schema');
+  throw error;
+}
+
 /** Every event checked before any is applied, so a 400 changes nothing. */
 function checkAll<T>(
   body: unknown,
@@ -65,6 +82,7 @@ const adapterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/adapters/asterisk/events',
     {
       config: { role: 'telephony' },
+      attachValidation: true,
       schema: {
         summary: 'Post Asterisk ARI events',
         description:
@@ -75,6 +93,7 @@ const adapterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { asterisk } = app.adapters;
+      refuseInvalid(request, (reason) => asterisk.malformed(reason));
       const events = checkAll(
         request.body,
         (value) => asterisk.parse(value),
@@ -90,6 +109,7 @@ const adapterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/adapters/freeswitch/events',
     {
       config: { role: 'telephony' },
+      attachValidation: true,
       schema: {
         summary: 'Post FreeSWITCH events',
         description:
@@ -100,6 +120,7 @@ const adapterRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const { freeswitch } = app.adapters;
+      refuseInvalid(request, (reason) => freeswitch.malformed(reason));
       const events = checkAll(
         request.body,
         (value) => freeswitch.parse(value),

@@ -195,9 +195,14 @@ describe('bad bodies: problem+json, nothing applied, counted as malformed', () =
       { 'Event-Name': 'HEARTBEAT', 'Event-Sequence': 7 },
     ],
     ['a nested object', FS_URL, { 'Event-Name': 'HEARTBEAT', variable: { a: '1' } }],
-  ])('%s on %s: 400', async (_name, url, body) => {
+  ])('%s on %s: 400, counted as malformed', async (_name, url, body) => {
+    const adapter = url === ARI_URL ? 'asterisk' : 'freeswitch';
+    const before = await adapterCounts(app, adapter);
     const res = await post(app, url, body);
     problemOf(res, 400);
+    const after = await adapterCounts(app, adapter);
+    expect(after.count('malformed', 'malformed') - before.count('malformed', 'malformed')).toBe(1);
+    expect(after.total - before.total).toBe(1);
   });
 
   it('over 1000 events in one array: 400', async () => {
