@@ -198,6 +198,43 @@ describe('bad input on the socket', () => {
   });
 });
 
+describe('FreeSWITCH ending the connection', () => {
+  it('a disconnect notice (FreeSWITCH stopping): the adapter reconnects and the calls go on', async () => {
+    const customer = fs.inboundLeg();
+    fs.send(fs.answer(customer));
+    await untilHistory(customer.uuid, () => true, 'a call before the notice');
+    const subscriptions = fs.connections.filter((c) => c.subscribed.size > 0).length;
+    const before = await adapterCounts(app, 'freeswitch');
+    fs.disconnectAll();
+    await fs.waitForSubscribed(subscriptions + 1);
+    fs.send(fs.hold(customer));
+    await untilHistory(customer.uuid, has('call.hold'), 'a hold after the reconnect');
+    expect(fs.maxConcurrent).toBe(1);
+    // The notice and its text are a frame, not garbage: nothing counted but the hold.
+    const after = await adapterCounts(app, 'freeswitch');
+    expect(after.total - before.total).toBe(1);
+    expect(after.count('CHANNEL_HOLD', 'applied') - before.count('CHANNEL_HOLD', 'applied')).toBe(1);
+  });
+
+  it('an address the ACL refuses (text/rude-rejection): shown on /readyz, retried, never connected', async () => {
+    const other = await FakeFreeswitch.start({ password: PASSWORD });
+    other.refuseByAcl = true;
+    const node = await buildTestApp({ FREESWITCH_ESL: other.address, FREESWITCH_PASSWORD: PASSWORD });
+    try {
+      const status = await until(async () => {
+        const freeswitch = (await node.inject({ method: 'GET', url: '/readyz' })).json().adapters.freeswitch;
+        return freeswitch.lastError ? freeswitch : null;
+      });
+      expect(status).toMatchObject({ state: 'connecting', lastError: expect.stringMatching(/ACL/) });
+      await until(() => other.connections.length >= 2, { message: 'tried again' });
+      expect(other.commands).toEqual([]);
+    } finally {
+      await node.close();
+      await other.close();
+    }
+  });
+});
+
 describe('a refused password', () => {
   it('is shown on /readyz without the password, and retried with backoff', async () => {
     const other = await FakeFreeswitch.start({ password: 'right' });

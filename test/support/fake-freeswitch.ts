@@ -7,7 +7,10 @@
  *   `-ERR invalid` and the connection closed; `event json NAMES…` answered `+OK event listener
  *   enabled json`; `exit` answered `+OK bye`; each event written as `Content-Length: N`,
  *   `Content-Type: text/event-json`, a blank line, then N bytes (the header and the body in two
- *   writes, as the module does);
+ *   writes, as the module does); a listener thread's end (`listener_run`: `send_disconnect` with
+ *   "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n", then the socket
+ *   closed) and an address refused by `apply-inbound-acl` (`text/rude-rejection`, "Access Denied,
+ *   go away.\n", closed);
  * - src/switch_event.c: `switch_event_serialize_json_obj` (a flat JSON object, every value a
  *   string), `switch_event_prep_for_delivery_detailed` (Event-Name, Core-UUID, FreeSWITCH-Hostname,
  *   FreeSWITCH-Switchname, FreeSWITCH-IPv4, FreeSWITCH-IPv6, Event-Date-Local, Event-Date-GMT,
@@ -221,6 +224,8 @@ export class FakeFreeswitch extends FsEventBuilder {
   readonly commands: string[] = [];
   readonly sent: FsHeaders[] = [];
   maxConcurrent = 0;
+  /** `apply-inbound-acl` refuses the client's address: new connections get text/rude-rejection. */
+  refuseByAcl = false;
   private replayNext: FsHeaders[] = [];
   private waiters: (() => void)[] = [];
 
@@ -306,6 +311,19 @@ export class FakeFreeswitch extends FsEventBuilder {
     }
   }
 
+  /** What a listener's end sends (FreeSWITCH shutting down, the module reloaded): a disconnect
+   *  notice with its text as the body, then the socket closed. */
+  disconnectAll(): void {
+    const message = 'Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n';
+    for (const c of this.connections) {
+      if (c.closedAt !== null) continue;
+      c.socket.write(
+        `Content-Type: text/disconnect-notice\nContent-Length: ${Buffer.byteLength(message)}\n\n${message}`,
+      );
+      c.socket.end();
+    }
+  }
+
   /** Resolves once `n` connections have subscribed in all (and the n-th is still open). */
   async waitForSubscribed(n: number, timeoutMs = 15_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -343,6 +361,11 @@ export class FakeFreeswitch extends FsEventBuilder {
       connection.closedAt = Date.now();
     });
     socket.on('error', () => {});
+    if (this.refuseByAcl) {
+      const message = 'Access Denied, go away.\n';
+      socket.end(`Content-Type: text/rude-rejection\nContent-Length: ${message.length}\n\n${message}`);
+      return;
+    }
     socket.on('data', (chunk) => {
       connection.buffer += chunk.toString('utf8');
       for (;;) {
