@@ -111,7 +111,8 @@ class AdvisoryLockLeadership implements Leadership {
         await this.session();
         warned = false;
       } catch (error) {
-        // The database is away: whoever led has stopped; try again, saying so once.
+        // The database is away or the session broke: try again, saying so once (a holder keeps its
+        // job meanwhile, for up to graceMs: below).
         if (!warned)
           this.options.log.warn({ job: this.options.name, err: (error as Error).message }, 'leader lock unavailable');
         warned = true;
@@ -201,9 +202,13 @@ class AdvisoryLockLeadership implements Leadership {
     }
   }
 
+  /** Bounded: `end()` on a connection whose network is gone can wait as long as TCP does. */
   private async closeClient(): Promise<void> {
     const client = this.client;
     this.client = null;
-    await client?.end().catch(() => {});
+    if (!client) return;
+    const done = new AbortController();
+    await Promise.race([client.end().catch(() => {}), pause(this.retryMs, done.signal)]);
+    done.abort(); // no timer left behind to hold the process open
   }
 }
