@@ -108,5 +108,5 @@ describe('adapters and the log', () => {
           .slice(1, -1)
           .replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
       );
-  });
+  }, 120_000);
 });

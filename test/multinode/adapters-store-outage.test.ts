@@ -111,5 +111,5 @@ describe('PostgreSQL killed under a node holding both PBX connections', () => {
       message: 'the lock won back',
       timeoutMs: 10_000,
     });
-  });
+  }, 120_000);
 });

@@ -90,7 +90,7 @@ describe('two nodes on one PostgreSQL, each PBX connection held by one', () => {
       freeswitch: { enabled: true, leader: false, state: 'standby' },
     });
     expect(ari.connections[0]?.replaced).toBe(false);
-  });
+  }, 120_000);
 
   it('kill -9 of the holder: the other node connects within 10 s, and both calls go on, nothing lost or doubled', async () => {
     // A call on each PBX, on hold when the holder dies.
@@ -153,7 +153,7 @@ describe('two nodes on one PostgreSQL, each PBX connection held by one', () => {
     // Talk detection was switched on once by the first node at StasisStart; the survivor did not
     // need a StasisStart to go on.
     expect(ari.variableCalls.filter((c) => c.channelId === customer.id)).toHaveLength(1);
-  });
+  }, 120_000);
 
   it('a frozen holder (SIGSTOP: its sockets stay open, it says nothing): the server ends its idle session and a third node connects within 10 s; resumed, the frozen node stands down', async () => {
     third = await startServer(env, { timeoutMs: 90_000 });
@@ -200,7 +200,7 @@ describe('two nodes on one PostgreSQL, each PBX connection held by one', () => {
       'call.unhold',
       'call.hangup',
     ]);
-  });
+  }, 120_000);
 
   it('a graceful stop (SIGTERM) of the holder hands the connections over: the standby node connects within 10 s', async () => {
     if (!third) throw new Error('the test before starts the third node');
@@ -222,5 +222,5 @@ describe('two nodes on one PostgreSQL, each PBX connection held by one', () => {
       asterisk: { leader: true, state: 'connected' },
       freeswitch: { leader: true, state: 'connected' },
     });
-  });
+  }, 120_000);
 });
