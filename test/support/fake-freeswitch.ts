@@ -10,7 +10,8 @@
  *   writes, as the module does); a listener thread's end (`listener_run`: `send_disconnect` with
  *   "Disconnected, goodbye.\nSee you at ClueCon! http://www.cluecon.com/\n", then the socket
  *   closed) and an address refused by `apply-inbound-acl` (`text/rude-rejection`, "Access Denied,
- *   go away.\n", closed);
+ *   go away.\n", closed); `api CMD` answered by `api_exec` as `Content-Type: api/response` with
+ *   the output as its body;
  * - src/switch_event.c: `switch_event_serialize_json_obj` (a flat JSON object, every value a
  *   string), `switch_event_prep_for_delivery_detailed` (Event-Name, Core-UUID, FreeSWITCH-Hostname,
  *   FreeSWITCH-Switchname, FreeSWITCH-IPv4, FreeSWITCH-IPv6, Event-Date-Local, Event-Date-GMT,
@@ -226,6 +227,8 @@ export class FakeFreeswitch extends FsEventBuilder {
   maxConcurrent = 0;
   /** `apply-inbound-acl` refuses the client's address: new connections get text/rude-rejection. */
   refuseByAcl = false;
+  /** A host that is gone without closing its sockets: nothing is answered or sent any more. */
+  silent = false;
   private replayNext: FsHeaders[] = [];
   private waiters: (() => void)[] = [];
 
@@ -385,6 +388,7 @@ export class FakeFreeswitch extends FsEventBuilder {
 
   private command(connection: FsConnection, command: string) {
     this.commands.push(command);
+    if (this.silent) return;
     if (command === 'exit') {
       this.reply(connection, '+OK bye');
       connection.socket.end();
@@ -401,6 +405,12 @@ export class FakeFreeswitch extends FsEventBuilder {
       return;
     }
     const words = command.split(' ');
+    if (words[0] === 'api') {
+      // api_exec: the command's output as an api/response body (uptime: seconds, as a number).
+      const body = words[1] === 'uptime' ? '86400\n' : '-ERR no reply\n';
+      connection.socket.write(`Content-Type: api/response\nContent-Length: ${Buffer.byteLength(body)}\n\n${body}`);
+      return;
+    }
     if (words[0] === 'event') {
       const names = words.slice(1).filter((w) => !['json', 'plain', 'xml'].includes(w));
       if (names.length === 0) return this.reply(connection, '-ERR no keywords supplied');

@@ -3,6 +3,9 @@
  * answer `auth PASSWORD`, it replies `command/reply` `+OK accepted` (or `-ERR invalid` and hangs
  * up); then `event json …` subscribes, and events arrive as `text/event-json` frames.
  * Reconnects with backoff; a connection that has not finished the handshake in 10 s is dropped.
+ * Once subscribed it asks `api uptime` every 20 s (answered as `api/response`, in order with the
+ * events): a PBX host that vanished without closing the socket is noticed at the next probe, not
+ * after TCP keepalive's minutes.
  */
 import { connect, type Socket } from 'node:net';
 import type { FastifyBaseLogger } from 'fastify';
@@ -20,6 +23,8 @@ type Phase = 'greeting' | 'auth' | 'subscribe' | 'events';
 export interface EslClientOptions {
   backoff?: Backoff;
   handshakeTimeoutMs?: number;
+  /** How often a subscribed connection is probed; no answer by the next probe drops it. */
+  probeMs?: number;
 }
 
 export class EslClient extends ReconnectingClient {
@@ -44,10 +49,12 @@ export class EslClient extends ReconnectingClient {
       const socket = connect({ host: this.config.host, port: this.config.port });
       this.socket = socket;
       socket.setNoDelay(true);
-      // A PBX that vanishes without a FIN (power, network) is noticed by the kernel's keepalive.
+      // Keepalive as well as the probe: the kernel also notices a dead peer before any handshake.
       socket.setKeepAlive(true, 10_000);
       let phase: Phase = 'greeting';
+      let failure: string | null = null;
       const fail = (message: string) => {
+        failure = message;
         this.statusHolder.error(message);
         socket.destroy();
       };
@@ -56,6 +63,9 @@ export class EslClient extends ReconnectingClient {
         this.options.handshakeTimeoutMs ?? 10_000,
       );
       const send = (command: string) => socket.write(`${command}\n\n`);
+      let probe: NodeJS.Timeout | null = null;
+      let probeAnswered = true;
+      const probeMs = this.options.probeMs ?? 20_000;
 
       const parser = new EslFrameParser({
         malformed: (reason) => this.events.malformed(reason),
@@ -63,6 +73,10 @@ export class EslClient extends ReconnectingClient {
           const type = frame.headers['Content-Type'];
           const reply = frame.headers['Reply-Text'] ?? '';
           if (type === 'text/event-json' && phase === 'events') return this.onEvent(frame.json);
+          if (type === 'api/response') {
+            probeAnswered = true;
+            return;
+          }
           if (type === 'text/disconnect-notice') return void socket.end();
           if (type === 'text/rude-rejection') return fail('FreeSWITCH refused this address (event socket ACL)');
           if (phase === 'greeting' && type === 'auth/request') {
@@ -79,6 +93,11 @@ export class EslClient extends ReconnectingClient {
             phase = 'events';
             clearTimeout(handshake);
             this.connected();
+            probe = setInterval(() => {
+              if (!probeAnswered) return fail(`no answer from FreeSWITCH within ${probeMs} ms`);
+              probeAnswered = false;
+              send('api uptime');
+            }, probeMs);
             this.log.info({ adapter: 'freeswitch' }, 'FreeSWITCH event socket connected');
           }
           // Anything else (a reply we did not ask for) means nothing here.
@@ -88,8 +107,9 @@ export class EslClient extends ReconnectingClient {
       socket.on('error', (error) => this.statusHolder.error(error.message));
       socket.on('close', () => {
         clearTimeout(handshake);
+        if (probe) clearInterval(probe);
         if (this.socket === socket) this.socket = null;
-        this.closed('connection closed');
+        this.closed(failure ?? 'connection closed');
         resolve();
       });
     });
