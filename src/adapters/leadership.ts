@@ -161,7 +161,7 @@ class AdvisoryLockLeadership implements Leadership {
     await client.connect();
     // Several pings long, so only a silent holder's session ends; short enough for a takeover
     // within 10 s of a holder that froze or lost its network.
-    await client.query(`SET idle_session_timeout = ${Math.round(this.retryMs * 3.5)}`);
+    await client.query(`SET idle_session_timeout = ${this.retryMs * 3}`);
     while (this.running && !session.broken) {
       if (!this.leading || this.lostAt !== null) {
         const { rows } = await client.query('SELECT pg_try_advisory_lock($1::bigint) AS won', [this.key]);
