@@ -24,6 +24,7 @@ import scriptVersionRoutes from './http/script.js';
 import simulateRoutes from './http/simulate.js';
 import streamRoutes from './http/stream.js';
 import utteranceRoutes from './http/utterances.js';
+import webhookRoutes from './http/webhooks.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
 import auth from './plugins/auth.js';
 import metrics from './plugins/metrics.js';
@@ -31,6 +32,7 @@ import requestLog from './plugins/request-log.js';
 import shutdown from './plugins/shutdown.js';
 import staticFiles from './plugins/static-files.js';
 import storeProblems from './plugins/store-problems.js';
+import webhooks from './webhooks/plugin.js';
 
 export interface AppOptions {
   logger?: FastifyServerOptions['logger'];
@@ -110,7 +112,9 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   if (inspector) app.addHook('onClose', async () => inspector.close());
   await app.register(core, { config, hooks: combineHooks(options.hooks, inspector) });
   await app.register(adapters);
-  await app.register(escalations);
+  await app.register(webhooks);
+  // Escalation changes write their webhook messages (escalation.created, .updated) in their own transactions.
+  await app.register(escalations, { outbox: app.webhooks });
 
   // Roles (SPEC §6): before any route, so every /v1 route is checked for its declared role.
   await app.register(auth, { tokens: config.apiTokens, prefix: '/v1' });
@@ -137,6 +141,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await v1.register(adapterRoutes);
       await v1.register(escalationRoutes);
       await v1.register(reportRoutes);
+      await v1.register(webhookRoutes);
     },
     { prefix: '/v1' },
   );

@@ -34,6 +34,7 @@ export interface Config {
   /** Transcript suggestions applied at once (SPEC §12), and from what confidence on. */
   autoApply: CallEventType[];
   autoApplyConfidence: number;
+  webhooks: WebhookConfig;
 }
 
 export interface AsteriskConfig {
@@ -51,6 +52,19 @@ export interface FreeswitchConfig {
   port: number;
   password: string;
 }
+
+/** Webhook delivery (SPEC §7). */
+export interface WebhookConfig {
+  /** Delays before each retry, ms: one attempt, then one more per entry, then `failed`. */
+  retryScheduleMs: number[];
+  /** Deliver to loopback, private, link-local and unique-local addresses (tests, a private network). */
+  allowPrivate: boolean;
+  /** An attempt that has no 2xx answer within this is a failure. */
+  timeoutMs: number;
+}
+
+/** SPEC §7: 5 s, 30 s, 2 min, 10 min, 30 min, 1 h, 3 h, 6 h. */
+export const DEFAULT_RETRY_SCHEDULE_SECONDS = [5, 30, 120, 600, 1800, 3600, 10_800, 21_600];
 
 export class ConfigError extends Error {}
 
@@ -162,6 +176,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     freeswitch: freeswitchConfig(env),
     autoApply: eventTypes(env, 'AUTO_APPLY', ['customer.speech']),
     autoApplyConfidence: fraction(env, 'AUTO_APPLY_CONFIDENCE', 0.9),
+    webhooks: {
+      retryScheduleMs: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
+      allowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
+      timeoutMs: Math.round(positive(env, 'WEBHOOK_TIMEOUT_SECONDS', 10) * 1000),
+    },
   };
 }
 
@@ -191,6 +210,30 @@ function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
     throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw}"`);
   }
   return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+}
+
+/** Comma-separated seconds, fractions allowed; at most 20 retries, each up to a week. */
+function retrySchedule(raw: string | undefined): number[] {
+  if (raw === undefined || raw.trim() === '') return DEFAULT_RETRY_SCHEDULE_SECONDS.map((s) => s * 1000);
+  const parts = raw.split(',').map((part) => part.trim());
+  const seconds = parts.map(Number);
+  if (
+    parts.length > 20 ||
+    parts.some((part, i) => part === '' || !Number.isFinite(seconds[i]) || seconds[i]! <= 0 || seconds[i]! > 604_800)
+  ) {
+    throw new ConfigError(
+      `WEBHOOK_RETRY_SCHEDULE must be up to 20 comma-separated numbers of seconds above 0 and at most 604800 (fractions allowed), got "${raw}"`,
+    );
+  }
+  return seconds.map((s) => Math.round(s * 1000));
 }
 
 /** `TOKEN:ROLE` items, comma-separated; a bare `TOKEN` is admin (the first release's setting). */

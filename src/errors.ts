@@ -99,6 +99,22 @@ export class StoreDiskFull extends Error {
 
 /** Answers the service gives on purpose: a 5xx of these is not "unexpected", and is not logged as an error. */
 export const EXPECTED_5XX = new Set(['SHUTTING_DOWN', 'STORE_UNAVAILABLE', 'STORE_DISK_FULL']);
+export const WebhookNotFound = createError<[string]>('WEBHOOK_NOT_FOUND', 'No webhook endpoint with id "%s"', 404);
+export const WebhookMessageNotFound = createError<[string, string]>(
+  'WEBHOOK_MESSAGE_NOT_FOUND',
+  'No message "%s" for webhook endpoint "%s"',
+  404,
+);
+export const WebhookMessageNotFailed = createError<[string, string]>(
+  'WEBHOOK_MESSAGE_NOT_FAILED',
+  'Message "%s" is %s: only a failed message can be retried',
+  409,
+);
+export const WebhookEndpointDisabled = createError<[string]>(
+  'WEBHOOK_ENDPOINT_DISABLED',
+  'Webhook endpoint "%s" is disabled (its receiver answered 410 Gone); create a new subscription to deliver again',
+  409,
+);
 
 /** 409 with the events that are allowed instead, so a client can correct itself. */
 export class EventNotAllowed extends Error {

@@ -34,7 +34,8 @@ export class JobWorker {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
-  private readonly leaseMs: number;
+  /** How long a claim keeps a job from other processes (a handler that needs longer extends it). */
+  readonly leaseMs: number;
   private readonly batchSize: number;
   private readonly maxSleepMs: number;
   private readonly now: () => number;

@@ -109,6 +109,44 @@ const MIGRATIONS: string[] = [
    CREATE INDEX calls_by_start ON calls (created_at, operator_id, call_id, updated_at);
    CREATE INDEX history_adherence ON history (call_id, seq, type, source, at, prompts)
      WHERE type IN ('call.hold', 'call.unhold', 'hold.check', 'customer.repeat-request', 'customer.cannot-hear', 'customer.inaudible', 'customer.profanity', 'customer.unknown-topic', 'customer.contact-refused');`,
+  // Webhooks (SPEC §7, src/webhooks/): endpoints, the outbox (n: commit order, the order a
+  // pair's messages are delivered in) and the log of attempts. As PostgreSQL's 0005.
+  `CREATE TABLE webhook_endpoints (
+     id TEXT PRIMARY KEY,
+     url TEXT NOT NULL,
+     types TEXT,
+     description TEXT,
+     secret TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     disabled_at INTEGER,
+     disabled_reason TEXT
+   );
+   CREATE TABLE webhook_messages (
+     n INTEGER PRIMARY KEY,
+     id TEXT NOT NULL UNIQUE,
+     endpoint_id TEXT NOT NULL,
+     call_id TEXT NOT NULL,
+     type TEXT NOT NULL,
+     body TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     status TEXT NOT NULL,
+     attempts INTEGER NOT NULL,
+     round_start INTEGER NOT NULL,
+     due_at INTEGER NOT NULL,
+     finished_at INTEGER
+   );
+   CREATE INDEX webhook_messages_pending_by_pair ON webhook_messages (endpoint_id, call_id, n) WHERE status = 'pending';
+   CREATE INDEX webhook_messages_pending_by_due ON webhook_messages (due_at) WHERE status = 'pending';
+   CREATE INDEX webhook_messages_by_endpoint ON webhook_messages (endpoint_id, n);
+   CREATE TABLE webhook_attempts (
+     message_id TEXT NOT NULL,
+     attempt INTEGER NOT NULL,
+     at INTEGER NOT NULL,
+     status_code INTEGER,
+     error TEXT,
+     duration_ms INTEGER NOT NULL,
+     PRIMARY KEY (message_id, attempt)
+   );`,
 ];
 
 export interface SqliteOptions {
