@@ -29,7 +29,11 @@ export type RetryOutcome =
   | { kind: 'not-failed'; status: MessageStatus };
 
 export class DeliveryLog {
-  constructor(private readonly store: CallStore) {}
+  constructor(
+    private readonly store: CallStore,
+    /** Wakes the local job worker for a job due at `dueAt`. */
+    private readonly wake: (dueAt: number) => void = () => {},
+  ) {}
 
   async list(
     endpointId: string,
@@ -90,6 +94,7 @@ export class DeliveryLog {
     }
     // Wakes the job workers (PostgreSQL: every node's); the row is there already.
     await this.store.scheduleJob(job, 'keep');
+    this.wake(job.dueAt);
     const delivery = await this.get(endpointId, messageId);
     return delivery ? { kind: 'retried', delivery } : { kind: 'not-found' };
   }

@@ -50,7 +50,7 @@ export default fp(
     const settings = config.webhooks;
     const endpoints = new EndpointRegistry(store, settings.allowPrivate);
     await endpoints.start();
-    const log = new DeliveryLog(store);
+    const log = new DeliveryLog(store, (dueAt) => jobs.scheduled(dueAt));
     const metrics = webhookMetrics(app.metrics, log);
     const sender = new Sender({
       timeoutMs: settings.timeoutMs,
