@@ -137,3 +137,22 @@ export const CallMessageData = Type.Object({
   }),
 });
 export type CallMessageData = Static<typeof CallMessageData>;
+
+/** What an escalation message carries: the escalation (SPEC §8) as it stands after the change. */
+export const EscalationData = Type.Object(
+  {
+    id: Type.String(),
+    callId: Type.String(),
+    operatorId: Type.Union([Type.String(), Type.Null()]),
+    topic: Type.String({ description: "The customer's question (personal data: in the body only)" }),
+    status: StringEnum(['open', 'acknowledged', 'resolved'] as const),
+    createdAt: Type.String({ format: 'date-time' }),
+    acknowledgedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    acknowledgedBy: Type.Union([Type.String(), Type.Null()]),
+    resolvedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+    resolvedBy: Type.Union([Type.String(), Type.Null()]),
+    resolution: Type.Union([Type.String(), Type.Null()]),
+  },
+  { title: 'Escalation message data' },
+);
+export type EscalationData = Static<typeof EscalationData>;

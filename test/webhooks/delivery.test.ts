@@ -148,6 +148,48 @@ describe('a scripted call, to one endpoint', () => {
     }
   });
 
+  it("an unknown topic raises escalation.created with the escalation, its id the call action's", async () => {
+    const escalations = await startReceiver();
+    try {
+      await subscribe(app, escalations, { types: ['escalation.created'] });
+      const id = callId('escalate');
+      await post(app, '/v1/calls', { callId: id, customer: NAME, operatorId: 'op-7' });
+      await apply(app, id, { type: 'answer.given' });
+      const raised = await apply(app, id, {
+        type: 'customer.unknown-topic',
+        data: { topic: 'новая рассылка' },
+      });
+      const action = raised.actions.find((a) => a.type === 'supervisor.escalation') as { id: string };
+      expect(action.id).toEqual(expect.any(String));
+      await apply(app, id, { type: 'customer.prank' });
+      await until(() => escalations.received.length >= 1, { message: 'escalation.created' });
+      await sleep(150);
+      expect(escalations.unverified).toEqual([]);
+      expect(escalations.received.map((d) => d.message.type)).toEqual(['escalation.created']);
+      const history = await getHistory(app, id);
+      const topicEvent = history.find((e) => e.type === 'customer.unknown-topic');
+      expect(escalations.received[0]?.message).toEqual({
+        type: 'escalation.created',
+        timestamp: topicEvent?.at,
+        data: {
+          id: action.id,
+          callId: id,
+          operatorId: 'op-7',
+          topic: 'новая рассылка',
+          status: 'open',
+          createdAt: topicEvent?.at,
+          acknowledgedAt: null,
+          acknowledgedBy: null,
+          resolvedAt: null,
+          resolvedBy: null,
+          resolution: null,
+        },
+      });
+    } finally {
+      await escalations.close();
+    }
+  });
+
   it("signs every attempt with that attempt's time (the library refuses one 5 minutes off)", async () => {
     const id = callId('time');
     const before = Math.floor(Date.now() / 1000);
