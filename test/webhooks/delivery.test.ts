@@ -159,7 +159,7 @@ describe('a scripted call, to one endpoint', () => {
         type: 'customer.unknown-topic',
         data: { topic: 'новая рассылка' },
       });
-      const action = raised.actions.find((a) => a.type === 'supervisor.escalation') as { id: string };
+      const action = raised.actions.find((a) => a.type === 'supervisor.escalation') as unknown as { id: string };
       expect(action.id).toEqual(expect.any(String));
       await apply(app, id, { type: 'customer.prank' });
       await until(() => escalations.received.length >= 1, { message: 'escalation.created' });
