@@ -77,6 +77,17 @@ const ROWS: Row[] = [
 
 /** Stream routes: the same table, the token in the query (EventSource sends no headers). */
 const STREAMS = [{ url: '/v1/escalations/stream', allowed: ['supervisor', 'admin'] as Role[] }];
+  // Webhooks (SPEC §7): admin only. {webhook}, {message} and {doomed} are made in beforeAll.
+  { method: 'POST', url: '/v1/webhooks', body: { url: 'https://93.184.215.14/hooks' }, allowed: ['admin'] },
+  { method: 'GET', url: '/v1/webhooks', allowed: ['admin'] },
+  { method: 'GET', url: '/v1/webhooks/{webhook}', allowed: ['admin'] },
+  { method: 'GET', url: '/v1/webhooks/{webhook}/deliveries', allowed: ['admin'] },
+  { method: 'POST', url: '/v1/webhooks/{webhook}/deliveries/{message}/retry', body: {}, allowed: ['admin'] },
+  { method: 'DELETE', url: '/v1/webhooks/{doomed}', allowed: ['admin'] },
+];
+
+/** Ids the rows' URLs name, made before the first row runs. */
+const made: Record<string, string> = {};
 
 describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
   let app: TestApp;
@@ -92,6 +103,26 @@ describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
     });
     expect(created.statusCode).toBe(201);
     escalation = await raise();
+    for (const name of ['webhook', 'doomed']) {
+      const hook = await app.inject({
+        method: 'POST',
+        url: '/v1/webhooks',
+        headers: { authorization: `Bearer ${TOKENS.admin}` },
+        payload: { url: 'https://93.184.215.14/roles' },
+      });
+      expect(hook.statusCode).toBe(201);
+      made[name] = hook.json().id;
+    }
+    // A failed message to retry, as the delivery would have left it.
+    made.message = 'msg_roles';
+    const failed = await app.store.transaction([
+      {
+        sql: `INSERT INTO webhook_messages (id, endpoint_id, call_id, type, body, created_at, status, attempts, round_start, due_at)
+          VALUES (?, ?, 'roles-1', 'call.created', '{}', 0, 'failed', 9, 0, 0)`,
+        params: [made.message, made.webhook as string],
+      },
+    ]);
+    expect(failed.ok).toBe(true);
   });
   afterAll(() => app.close());
   let escalation = '';
@@ -120,6 +151,7 @@ describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
       url: row.url
         .replace('{escalation}', escalation)
         .replace('{fresh}', row.url.includes('{fresh}') ? await raise() : ''),
+      url: row.url.replace(/\{(\w+)\}/g, (_, name: string) => made[name] ?? name),
       headers: token ? { authorization: `Bearer ${token}` } : {},
       ...(row.body === undefined ? {} : { payload: row.body as object }),
     });
