@@ -25,8 +25,11 @@ import { decide } from './retry-policy.js';
 import type { AttemptResult, Sender } from './sender.js';
 import { signedHeaders } from './signing.js';
 
-/** How much longer than the attempt's timeout a lane's lease lasts (the writes around it). */
-const LEASE_MARGIN_MS = 20_000;
+/**
+ * How much longer than the attempt's timeout a lane's lease lasts (the writes around it): as
+ * long as the timeout, at least 5 s. It is also how soon a killed node's delivery is taken over.
+ */
+const leaseMarginMs = (timeoutMs: number) => Math.max(5_000, timeoutMs);
 
 export interface DeliveryHooks {
   attempted?(result: AttemptResult, outcome: 'delivered' | 'retry' | 'failed' | 'disabled'): void;
@@ -104,7 +107,7 @@ export class Deliveries {
   constructor(private readonly options: DeliveryOptions) {
     this.limiter = new KeyedLimiter(options.perEndpoint, options.total);
     this.now = options.now ?? Date.now;
-    this.leaseMs = options.timeoutMs + LEASE_MARGIN_MS;
+    this.leaseMs = options.timeoutMs + leaseMarginMs(options.timeoutMs);
   }
 
   /** The job worker's handler: starts (or queues) the pair's lane and returns at once. */
