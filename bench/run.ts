@@ -14,6 +14,8 @@
  *               operator and by day, SQLite and PostgreSQL, vs one pass over the history (bench/reports.ts)
  *   transcripts transcript suggestions: p99 per utterance at 1,000 utterances/s vs splitting the same
  *               lines into words (bench/transcripts.ts)
+ *   webhooks    the event path with one webhook endpoint answering at once and with a black hole, as
+ *               ratios to no endpoint; delivery latency at 1,000 events/s (bench/webhooks.ts)
  *   profile     CPU profile of the event path (automatic in a full run when the ratio < 0.5);
  *               --profile-target postgres profiles another target of targets.ts (first node)
  * --variants adds VARIANT_TARGETS (targets.ts: tuning experiments) to the throughput rounds.
@@ -43,9 +45,10 @@ import {
 } from './targets.js';
 import { measureTimers, type TimerMode, type TimerResult } from './timers.js';
 import { measureTranscripts, TRANSCRIPT_GOALS, type TranscriptResult } from './transcripts.js';
+import { measureWebhooks, WEBHOOK_GOALS, type WebhookResult } from './webhooks.js';
 
 const GOALS = { throughputRatio: 0.5, p99Ratio: 1.5, bytesPerCall: 2048, timerP99Ms: 50 };
-const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'reports', 'transcripts', 'profile'] as const;
+const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'reports', 'transcripts', 'webhooks', 'profile'] as const;
 /** The adherence report's goal (issue #12): under 1 s on SQLite; PostgreSQL is printed. */
 const REPORT_GOAL_MS = 1000;
 type Section = (typeof SECTIONS)[number];
@@ -99,6 +102,14 @@ const plan = {
     modes: ['mixed', 'alone'] as TimerMode[],
   },
   reports: { calls: quick ? 20_000 : 100_000, operators: 20, days: 30, runs: quick ? 3 : 5 },
+  webhooks: {
+    rounds: quick ? 1 : 2,
+    calls: 2_000,
+    connections: 50,
+    warmupSeconds: quick ? 1 : 2,
+    durationSeconds: quick ? 3 : 8,
+    latencySeconds: quick ? 3 : 8,
+  },
   profile: { connections: 100, warmupSeconds: quick ? 1 : 2, durationSeconds: quick ? 5 : 8 },
 };
 const only = new Set((args.only ?? SECTIONS.join(',')).split(',').map((s) => s.trim()) as Section[]);
@@ -154,6 +165,7 @@ const results: {
   timers?: TimerResult[];
   reports?: ReportResult[];
   transcripts?: TranscriptResult;
+  webhooks?: WebhookResult;
   profile?: { echo: ProfileSummary; events: ProfileSummary };
 } = {
   startedAt: new Date(started).toISOString(),
@@ -669,6 +681,24 @@ function printTables(): void {
       `finished ${ms(t.behindMs)} ms behind schedule`,
     );
   }
+  if (results.webhooks) {
+    const w = results.webhooks;
+    out.push(
+      '',
+      `WEBHOOKS: POST /v1/calls/:id/events on SQLite, ${plan.webhooks.connections} conns, ${plan.webhooks.rounds} round(s), ratio to no endpoint in the same round`,
+      table(
+        ['target', 'req/s', 'p99 ms', 'ratio', `goal >= ${WEBHOOK_GOALS.throughputRatio}`],
+        w.summary.map((s) => [
+          s.label,
+          spreadText(s.rps),
+          spreadText(s.p99, 1),
+          s.ratio ? spreadText(s.ratio, 2) : '1',
+          s.ratio ? verdict(s.ratio.median >= WEBHOOK_GOALS.throughputRatio) : '',
+        ]),
+      ),
+      `delivery latency, change to the receiver's answer, at ${num(w.latency.rate)} events/s offered (${num(w.latency.eventRps)} answered) for ${w.latency.seconds} s: ${num(w.latency.deliveredMs.n)} deliveries, p50 ${num(w.latency.deliveredMs.p50, 1)} ms, p99 ${num(w.latency.deliveredMs.p99, 1)} ms, max ${num(w.latency.deliveredMs.max, 1)} ms`,
+    );
+  }
   if (results.profile) {
     const { echo, events } = results.profile;
     const perRequest = (p: ProfileSummary, ms: number) => (ms * 1000) / p.load.requests;
@@ -718,6 +748,10 @@ async function main(): Promise<void> {
   if (only.has('transcripts')) {
     log(`transcripts: ${TRANSCRIPT_GOALS.rate} utterances/s, in this process`);
     results.transcripts = measureTranscripts({ quick });
+  }
+  if (only.has('webhooks')) {
+    log('webhooks: no endpoint, an answering one and a black hole, then delivery latency');
+    results.webhooks = await measureWebhooks(dir, plan.webhooks, log);
   }
   const ratio = results.throughput?.summary.find((s) => s.target === EVENT_TARGETS[0]?.name)?.ratio?.median;
   const wantProfile =
