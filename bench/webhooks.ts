@@ -17,7 +17,7 @@ import { sqliteFile } from './targets.js';
 
 export const WEBHOOK_GOALS = { throughputRatio: 0.9, latencyRate: 1000 };
 
-type Mode = 'none' | 'answer' | 'blackhole';
+export type Mode = 'none' | 'answer' | 'blackhole';
 const MODES: Mode[] = ['none', 'answer', 'blackhole'];
 const LABELS: Record<Mode, string> = {
   none: 'events, SQLite, no webhook endpoint (baseline)',
@@ -54,10 +54,11 @@ async function receiverStats(receiver: Service): Promise<{ received: number; lat
   return (await call<{ received: number; latencies: number[] }>(receiver.url, 'GET', '/stats')).body;
 }
 
-async function start(
+export async function startWebhookTarget(
   mode: Mode,
   dir: string,
   calls: number,
+  nodeArgs: string[] = [],
 ): Promise<{ running: Running; receiver: Service | null; stop(): Promise<void> }> {
   const receiver = mode === 'none' ? null : await startReceiver(dir, mode);
   const target = {
@@ -67,7 +68,7 @@ async function start(
     env: { LOG_LEVEL: 'warn', WEBHOOK_ALLOW_PRIVATE: 'true' },
     database: sqliteFile,
   };
-  const running = await startTarget(target, dir, calls);
+  const running = await startTarget(target, dir, calls, nodeArgs);
   if (receiver) {
     const res = await call(running.urls[0]!, 'POST', '/v1/webhooks', { url: `${receiver.url}/hook` });
     if (res.status !== 201) throw new Error(`subscribe: ${res.status} ${res.text}`);
@@ -90,7 +91,7 @@ export async function measureWebhooks(
   const runs: WebhookResult['runs'] = [];
   for (let round = 1; round <= plan.rounds; round++) {
     for (const mode of MODES) {
-      const target = await start(mode, dir, plan.calls);
+      const target = await startWebhookTarget(mode, dir, plan.calls);
       try {
         const result = await measure(target.running, {
           connections: plan.connections,
@@ -119,7 +120,7 @@ export async function measureWebhooks(
   });
 
   // Delivery latency at a fixed offered rate to the answering endpoint.
-  const target = await start('answer', dir, plan.calls);
+  const target = await startWebhookTarget('answer', dir, plan.calls);
   try {
     await receiverStats(target.receiver as Service); // reset
     const rate = WEBHOOK_GOALS.latencyRate;

@@ -180,6 +180,7 @@ export class Deliveries {
     const { store } = this.options;
     const { callId, timerId } = lane.job;
     let token = this.now() + this.leaseMs;
+    // The lease and the pair's first message in one round trip.
     const taken = await store.transaction([
       {
         sql: SQL.takeLease,
@@ -192,8 +193,11 @@ export class Deliveries {
         ],
         expectChanges: 1,
       },
+      this.nextPending(lane.endpointId, callId),
     ]);
     if (!taken.ok) return; // moved, finished or taken by another node meanwhile
+    /** The pair's oldest pending message as last read; undefined: read it again. */
+    let message: Pending | null | undefined = pendingOf(taken);
 
     for (;;) {
       if (this.closing) {
@@ -214,7 +218,7 @@ export class Deliveries {
         ]);
         return;
       }
-      const message = await this.oldestPending(lane.endpointId, callId);
+      if (message === undefined) message = await this.oldestPending(lane.endpointId, callId);
       if (!message) {
         const renewed = this.now() + this.leaseMs;
         const result = await store.transaction([
@@ -224,16 +228,25 @@ export class Deliveries {
         ]);
         if (!result.ok || lastChanges(result) === 1) return;
         token = renewed; // a message came meanwhile
+        message = undefined;
         continue;
       }
       const next = await this.attempt(lane, endpoint, message, token);
       if (next === null) return;
-      token = next;
+      ({ token, message } = next);
     }
   }
 
-  /** One attempt and its record; the lane's next lease token, or null when the lane is done. */
-  private async attempt(lane: Lane, endpoint: EndpointRecord, message: Pending, token: number): Promise<number | null> {
+  /**
+   * One attempt and its record; the lane's next lease token with the next message (undefined:
+   * not known), or null when the lane is done.
+   */
+  private async attempt(
+    lane: Lane,
+    endpoint: EndpointRecord,
+    message: Pending,
+    token: number,
+  ): Promise<{ token: number; message: Pending | null | undefined } | null> {
     const { store, sender } = this.options;
     const { callId, timerId } = lane.job;
     const attempt = message.attempts + 1;
@@ -267,6 +280,8 @@ export class Deliveries {
           },
           logged,
           { sql: SQL.deleteJobUnlessPending, params: [callId, timerId, renewed, lane.endpointId, callId] },
+          // Kept (a later message is pending): that message, read in the same round trip.
+          this.nextPending(lane.endpointId, callId),
         ];
         break;
       case 'retry':
@@ -291,7 +306,7 @@ export class Deliveries {
     if (!written.ok) {
       // The lease was lost (the lane stops; whoever holds the job now sends the message), or the
       // message is no longer pending (its endpoint was disabled or deleted meanwhile: look again).
-      return written.failedAt === offset ? null : token;
+      return written.failedAt === offset ? null : { token, message: undefined };
     }
     this.options.hooks?.attempted?.(result, decision.kind === 'disable' ? 'disabled' : decision.kind);
     switch (decision.kind) {
@@ -301,9 +316,16 @@ export class Deliveries {
       case 'disable':
         this.options.endpoints.disabled(lane.endpointId, 'The receiver answered 410 Gone', now);
         return null;
-      default:
-        return lastChanges(written) === 1 ? null : renewed;
+      default: {
+        const deleted = (written.results.at(-2)?.changes ?? 0) === 1;
+        return deleted ? null : { token: renewed, message: pendingOf(written) };
+      }
     }
+  }
+
+  /** The pair's oldest pending message, as the last statement of a transaction (pendingOf reads it). */
+  private nextPending(endpointId: string, callId: string): Statement {
+    return { sql: SQL.oldestPending, params: [endpointId, callId] };
   }
 
   private async oldestPending(endpointId: string, callId: string): Promise<Pending | null> {
@@ -321,6 +343,12 @@ export class Deliveries {
 
 function lastChanges(result: TransactionResult): number {
   return result.ok ? (result.results.at(-1)?.changes ?? 0) : 0;
+}
+
+/** The row of a transaction's last statement (nextPending) as a message, or null. */
+function pendingOf(result: TransactionResult): Pending | null {
+  const row = result.ok ? result.results.at(-1)?.rows[0] : undefined;
+  return row ? toPending(row) : null;
 }
 
 function toPending(row: Row): Pending {

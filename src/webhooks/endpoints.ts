@@ -54,6 +54,8 @@ export class EndpointRegistry {
   /** Per type, the active endpoints subscribed to it (what a change asks for). */
   private byType = new Map<WebhookType, EndpointRecord[]>();
   private loading: Promise<void> | null = null;
+  /** Some endpoint is active (then a change builds its messages). */
+  private active = false;
 
   constructor(
     private readonly store: CallStore,
@@ -84,6 +86,10 @@ export class EndpointRegistry {
 
   subscribedTo(type: WebhookType): readonly EndpointRecord[] {
     return this.byType.get(type) ?? [];
+  }
+
+  any(): boolean {
+    return this.active;
   }
 
   list(): EndpointRecord[] {
@@ -186,6 +192,7 @@ export class EndpointRegistry {
       );
     }
     this.byType = byType;
+    this.active = records.some((r) => r.disabledAt === null);
   }
 }
 

@@ -39,7 +39,17 @@ export function deliveryJob(endpointId: string, callId: string, dueAt: number): 
   };
 }
 
-export const newMessageId = () => `msg_${randomBytes(16).toString('base64url')}`;
+/**
+ * A message id: the time in ms, this process's random tag and a counter, all hex. Unique across
+ * nodes (the tag), and increasing within a process, so the store's unique index on it grows at
+ * one end instead of taking every insert at a random page (measured: about a third of the
+ * insert's cost), and no random bytes are drawn per message. The id is not a secret: the
+ * signature is what a receiver trusts.
+ */
+const PROCESS_TAG = randomBytes(6).toString('hex');
+let sequence = 0;
+export const newMessageId = () =>
+  `msg_${Date.now().toString(16).padStart(11, '0')}${PROCESS_TAG}${(sequence++ % 0x100000000).toString(16).padStart(8, '0')}`;
 
 /** One row of the outbox. `body` is the exact text that is signed and sent on every attempt. */
 export interface OutboxMessage {
@@ -59,6 +69,8 @@ export interface Enqueued {
 /** The endpoints a message of a type goes to (the registry's in-memory list: no read per change). */
 export interface Subscribers {
   subscribedTo(type: WebhookType): readonly { id: string }[];
+  /** False when no active endpoint takes any type: a change then skips the outbox at once. */
+  any(): boolean;
 }
 
 export function messageBody(type: WebhookType, at: number, data: unknown): string {
@@ -201,6 +213,7 @@ export function outboxStatements(kind: 'sqlite' | 'postgres', rows: OutboxMessag
 /** The outbox's part of every call change (registered with app.calls.contribute). */
 export function contributeCallMessages(kind: 'sqlite' | 'postgres', subscribers: Subscribers) {
   return ({ change, view }: { change: Change; view: CallView }): void => {
+    if (!subscribers.any()) return;
     const messages = [...callMessages(change, view), ...escalationMessages(change)];
     const rows = outboxRows(subscribers, change.call.callId, messages);
     if (rows.length === 0) return;

@@ -328,8 +328,11 @@ describe('failures and retries', () => {
       const [a, b] = ofCall(receiver, id) as [Received, Received];
       // At least the second the header asked for (an HTTP date has whole-second precision).
       expect(b.at - a.at, `${status}`).toBeGreaterThanOrEqual(status === 429 ? 990 : 1_000);
-      const [entry] = (await deliveries(app, endpointId)).filter((d) => d.callId === id);
-      expect(entry?.attempts.map((x) => x.statusCode)).toEqual([status, 204]);
+      // The log is written once the answer is in: wait for the second attempt's record.
+      const entry = await until(async () =>
+        (await deliveries(app, endpointId)).find((d) => d.callId === id && d.status === 'delivered'),
+      );
+      expect(entry.attempts.map((x) => x.statusCode)).toEqual([status, 204]);
     }
   });
 

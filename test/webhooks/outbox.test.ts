@@ -42,6 +42,7 @@ async function openStore(url: string): Promise<CallStore> {
 const subscribers = {
   subscribedTo: (type: WebhookType) =>
     type === 'call.ended' ? [{ id: 'ep_all' }, { id: 'ep_ended' }] : [{ id: 'ep_all' }],
+  any: () => true,
 };
 
 const messagesOf = (store: CallStore, callId: string) =>
