@@ -687,12 +687,14 @@ function printTables(): void {
       '',
       `WEBHOOKS: POST /v1/calls/:id/events on SQLite, ${plan.webhooks.connections} conns, ${plan.webhooks.rounds} round(s), ratio to no endpoint in the same round`,
       table(
-        ['target', 'req/s', 'p99 ms', 'ratio', `goal >= ${WEBHOOK_GOALS.throughputRatio}`],
+        ['target', 'req/s', 'p99 ms', 'CPU µs/req', 'ratio', 'CPU ratio', `goal >= ${WEBHOOK_GOALS.throughputRatio}`],
         w.summary.map((s) => [
           s.label,
           spreadText(s.rps),
           spreadText(s.p99, 1),
+          spreadText(s.cpuUs),
           s.ratio ? spreadText(s.ratio, 2) : '1',
+          s.cpuRatio ? spreadText(s.cpuRatio, 2) : '1',
           s.ratio ? verdict(s.ratio.median >= WEBHOOK_GOALS.throughputRatio) : '',
         ]),
       ),

@@ -36,7 +36,16 @@ export interface WebhookPlan {
 
 export interface WebhookResult {
   runs: (Measured & { mode: Mode; round: number; delivered: number })[];
-  summary: { mode: Mode; label: string; rps: Spread; p99: Spread; ratio: Spread | null }[];
+  summary: {
+    mode: Mode;
+    label: string;
+    rps: Spread;
+    p99: Spread;
+    cpuUs: Spread;
+    ratio: Spread | null;
+    /** The baseline's CPU per request over this target's: the ratio a CPU-bound server reaches, far less noisy than req/s on a shared machine. */
+    cpuRatio: Spread | null;
+  }[];
   latency: { rate: number; seconds: number; sent: number; deliveredMs: Percentiles; eventRps: number };
 }
 
@@ -115,7 +124,12 @@ export async function measureWebhooks(
       label: LABELS[mode],
       rps: spread(mine.map((r) => r.rps)),
       p99: spread(mine.map((r) => r.latencyMs.p99)),
+      cpuUs: spread(mine.map((r) => r.cpuUsPerRequest ?? Number.NaN)),
       ratio: mode === 'none' ? null : spread(mine.map((r) => r.rps / (base(r.round)?.rps ?? Number.NaN))),
+      cpuRatio:
+        mode === 'none'
+          ? null
+          : spread(mine.map((r) => (base(r.round)?.cpuUsPerRequest ?? Number.NaN) / (r.cpuUsPerRequest ?? Number.NaN))),
     };
   });
 
