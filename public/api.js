@@ -4,7 +4,7 @@
  * problem+json errors turned into ApiError, the server clock's offset, idempotency keys.
  */
 
-/** @import { AdherenceReport, CallAdherence, CallList, CallView, CreateCallBody, Escalation, EscalationList, EscalationStatus, History, MachineDescription, Problem, ScenarioList, Script, ScriptVersionList, SimulateBody, SimulateTranscript, UtteranceResponse } from './types.js' */
+/** @import { AdherenceReport, CallAdherence, CallList, CallView, CreateCallBody, Escalation, EscalationList, EscalationStatus, History, MachineDescription, Problem, ScenarioList, Script, ScriptVersionList, SimulateBody, SimulateTranscript, UtteranceResponse, WebhookDelivery, WebhookDeliveryList, WebhookEndpointList } from './types.js' */
 
 const TOKEN_KEY = 'callflow.token';
 
@@ -216,3 +216,12 @@ export const getAdherenceCsv = (query) =>
 export const getCallAdherence = (callId) => api(`/v1/calls/${enc(callId)}/adherence`);
 /** @param {string} id @returns {Promise<Escalation>} */
 export const getEscalation = (id) => api(`/v1/escalations/${enc(id)}`);
+
+/** @returns {Promise<WebhookEndpointList>} */
+export const listWebhooks = () => api('/v1/webhooks', { retries: 2 });
+/** @param {string} id @param {number} limit @returns {Promise<WebhookDeliveryList>} */
+export const listWebhookDeliveries = (id, limit) =>
+  api(`/v1/webhooks/${enc(id)}/deliveries?limit=${limit}`, { retries: 2 });
+/** @param {string} id @param {string} messageId @returns {Promise<WebhookDelivery>} */
+export const retryWebhookDelivery = (id, messageId) =>
+  api(`/v1/webhooks/${enc(id)}/deliveries/${enc(messageId)}/retry`, { method: 'POST', body: {} });

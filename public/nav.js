@@ -13,4 +13,5 @@ export const NAV = [
   { id: 'try', label: 'tab.try', load: () => import('./pages/try.js') },
   { id: 'supervisor', label: 'tab.supervisor', load: () => import('./pages/supervisor.js') },
   { id: 'reports', label: 'tab.reports', load: () => import('./pages/reports.js') },
+  { id: 'webhooks', label: 'tab.webhooks', load: () => import('./pages/webhooks.js') },
 ];

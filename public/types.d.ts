@@ -15,6 +15,7 @@ import type * as Simulate from '../src/http/simulate.schema.js';
 import type * as Utterances from '../src/http/utterance.schema.js';
 import type * as Reports from '../src/reports/schema.js';
 import type * as Scripts from '../src/scripts/schema.js';
+import type * as Webhooks from '../src/webhooks/schemas.js';
 
 export type CallView = Static<typeof Schemas.CallView>;
 export type CallList = Static<typeof Schemas.CallList>;
@@ -68,3 +69,8 @@ export type CallAdherence = Static<typeof Reports.CallAdherence>;
 
 /** Chart.js's constructor, the global its UMD bundle (/ui/vendor/chart.umd.js) defines. */
 export type ChartConstructor = typeof import('chart.js').Chart;
+/** GET /v1/webhooks, GET /v1/webhooks/{id}/deliveries (SPEC §7). */
+export type WebhookEndpointList = Static<typeof Webhooks.EndpointList>;
+export type WebhookEndpoint = WebhookEndpointList['webhooks'][number];
+export type WebhookDeliveryList = Static<typeof Webhooks.DeliveryList>;
+export type WebhookDelivery = Static<typeof Webhooks.Delivery>;
