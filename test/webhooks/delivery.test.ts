@@ -8,6 +8,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apply, getHistory, getView, sleep, until, type View } from '../support/api.js';
 import { buildTestApp, post, type TestApp } from '../support/app.js';
+import { parseMetrics, sampleValue } from '../support/prometheus.js';
 import { type Received, type Receiver, startReceiver } from '../support/webhook-receiver.js';
 
 const NAME = { firstName: 'Зинаида', patronymic: 'Аркадьевна' };
@@ -412,13 +413,15 @@ describe('isolation', () => {
   });
 
   it('counts attempts by outcome, their latency and the backlog in /metrics', async () => {
-    const text = (await app.inject({ url: '/metrics' })).body;
-    const delivered = text.match(/^callflow_webhook_attempts_total\{outcome="delivered",answer="2xx"\} (\d+)$/m);
-    expect(Number(delivered?.[1])).toBeGreaterThanOrEqual(80);
-    expect(text).toMatch(/^callflow_webhook_attempt_seconds_count \d+$/m);
-    const backlog = text.match(/^callflow_webhook_backlog_seconds ([\d.e+-]+)$/m);
+    // Read with an independent parser of the text format (it throws on a malformed line).
+    const scrape = parseMetrics((await app.inject({ url: '/metrics' })).body);
+    expect(
+      sampleValue(scrape, 'callflow_webhook_attempts_total', { outcome: 'delivered', answer: '2xx' }),
+    ).toBeGreaterThanOrEqual(80);
+    expect(scrape.families.get('callflow_webhook_attempt_seconds')?.type).toBe('HISTOGRAM');
+    expect(sampleValue(scrape, 'callflow_webhook_attempt_seconds_count')).toBeGreaterThanOrEqual(80);
     // The dead endpoint's messages are due and waiting.
-    expect(Number(backlog?.[1])).toBeGreaterThan(0);
-    expect(Number(text.match(/^callflow_webhook_pending_messages (\d+)$/m)?.[1])).toBeGreaterThan(0);
+    expect(sampleValue(scrape, 'callflow_webhook_backlog_seconds')).toBeGreaterThan(0);
+    expect(sampleValue(scrape, 'callflow_webhook_pending_messages')).toBeGreaterThan(0);
   });
 });
