@@ -103,7 +103,7 @@ const plan = {
   },
   reports: { calls: quick ? 20_000 : 100_000, operators: 20, days: 30, runs: quick ? 3 : 5 },
   webhooks: {
-    rounds: quick ? 1 : 2,
+    rounds: Number(args.rounds ?? (quick ? 1 : 2)),
     calls: 2_000,
     connections: 50,
     warmupSeconds: quick ? 1 : 2,
