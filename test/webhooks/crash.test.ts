@@ -107,10 +107,13 @@ describe('webhooks across kill -9 on SQLite', () => {
       const seen = new Map<string, number>();
       for (const d of sinceRestart()) seen.set(d.id, (seen.get(d.id) ?? 0) + 1);
       for (const [id, count] of seen) expect(count === 1 || onTheWire.has(id), id).toBe(true);
-      const log = await send(restarted.url, 'GET', `/v1/webhooks/${String(created.body.id)}/deliveries?limit=200`);
-      const deliveries = log.body.deliveries as { status: string }[];
+      // The last answers' records are written just after the answers: wait for them.
+      const deliveries = await until(async () => {
+        const log = await send(restarted.url, 'GET', `/v1/webhooks/${String(created.body.id)}/deliveries?limit=200`);
+        const list = log.body.deliveries as { status: string }[];
+        return list.every((d) => d.status === 'delivered') && list;
+      });
       expect(deliveries).toHaveLength(written.size);
-      expect(deliveries.every((d) => d.status === 'delivered')).toBe(true);
     } finally {
       await receiver.close();
     }
