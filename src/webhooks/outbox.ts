@@ -19,7 +19,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CallView } from '../calls/view.js';
 import type { Change, JobRow, Statement } from '../store/types.js';
-import type { CallMessageData, EscalationData, WebhookType } from './schemas.js';
+import type { CallMessageData, WebhookType } from './schemas.js';
 
 /** The job task that delivers one (endpoint, call) pair's messages. */
 export const DELIVERY_TASK = 'webhook.delivery';
@@ -95,40 +95,6 @@ export function callMessages(
   ];
   // Only a change that ends it: a later event of an ended call is refused anyway.
   if (change.call.status === 'ended') messages.push({ type: 'call.ended', at: h.at, data });
-  return messages;
-}
-
-/**
- * The escalations a change raises (SPEC §8: `customer.unknown-topic` puts a
- * `supervisor.escalation` action with its id on the call), as `escalation.created` messages
- * whose data is the new escalation. Later changes of an escalation (acknowledge, resolve) are
- * the escalations capability's own transactions: it adds `escalation.updated` messages with
- * `app.webhooks.enqueue` (top of this file).
- */
-export function escalationMessages(change: Change): { type: WebhookType; at: number; data: EscalationData }[] {
-  if (change.kind !== 'event') return [];
-  const at = change.history.at;
-  const messages: { type: WebhookType; at: number; data: EscalationData }[] = [];
-  for (const action of change.call.actions) {
-    if (action.type !== 'supervisor.escalation' || !action.id) continue;
-    messages.push({
-      type: 'escalation.created',
-      at,
-      data: {
-        id: action.id,
-        callId: change.call.callId,
-        operatorId: change.call.operatorId,
-        topic: action.topic,
-        status: 'open',
-        createdAt: new Date(at).toISOString(),
-        acknowledgedAt: null,
-        acknowledgedBy: null,
-        resolvedAt: null,
-        resolvedBy: null,
-        resolution: null,
-      },
-    });
-  }
   return messages;
 }
 
@@ -214,8 +180,9 @@ export function outboxStatements(kind: 'sqlite' | 'postgres', rows: OutboxMessag
 export function contributeCallMessages(kind: 'sqlite' | 'postgres', subscribers: Subscribers) {
   return ({ change, view }: { change: Change; view: CallView }): void => {
     if (!subscribers.any()) return;
-    const messages = [...callMessages(change, view), ...escalationMessages(change)];
-    const rows = outboxRows(subscribers, change.call.callId, messages);
+    // escalation.created comes from the escalations capability's own part of the same change
+    // (src/escalations/service.ts, through app.webhooks.enqueue).
+    const rows = outboxRows(subscribers, change.call.callId, callMessages(change, view));
     if (rows.length === 0) return;
     change.sideWrites = [...(change.sideWrites ?? []), ...outboxStatements(kind, rows, false)];
     change.ensureJobs = [...(change.ensureJobs ?? []), ...jobsFor(rows)];

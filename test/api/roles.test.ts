@@ -73,10 +73,6 @@ const ROWS: Row[] = [
     body: { 'Event-Name': 'HEARTBEAT' },
     allowed: ['telephony', 'admin'],
   },
-];
-
-/** Stream routes: the same table, the token in the query (EventSource sends no headers). */
-const STREAMS = [{ url: '/v1/escalations/stream', allowed: ['supervisor', 'admin'] as Role[] }];
   // Webhooks (SPEC §7): admin only. {webhook}, {message} and {doomed} are made in beforeAll.
   { method: 'POST', url: '/v1/webhooks', body: { url: 'https://93.184.215.14/hooks' }, allowed: ['admin'] },
   { method: 'GET', url: '/v1/webhooks', allowed: ['admin'] },
@@ -85,6 +81,9 @@ const STREAMS = [{ url: '/v1/escalations/stream', allowed: ['supervisor', 'admin
   { method: 'POST', url: '/v1/webhooks/{webhook}/deliveries/{message}/retry', body: {}, allowed: ['admin'] },
   { method: 'DELETE', url: '/v1/webhooks/{doomed}', allowed: ['admin'] },
 ];
+
+/** Stream routes: the same table, the token in the query (EventSource sends no headers). */
+const STREAMS = [{ url: '/v1/escalations/stream', allowed: ['supervisor', 'admin'] as Role[] }];
 
 /** Ids the rows' URLs name, made before the first row runs. */
 const made: Record<string, string> = {};
@@ -150,8 +149,8 @@ describe('roles (API_TOKENS with TOKEN:ROLE)', () => {
       method: row.method,
       url: row.url
         .replace('{escalation}', escalation)
-        .replace('{fresh}', row.url.includes('{fresh}') ? await raise() : ''),
-      url: row.url.replace(/\{(\w+)\}/g, (_, name: string) => made[name] ?? name),
+        .replace('{fresh}', row.url.includes('{fresh}') ? await raise() : '')
+        .replace(/\{(\w+)\}/g, (_, name: string) => made[name] ?? name),
       headers: token ? { authorization: `Bearer ${token}` } : {},
       ...(row.body === undefined ? {} : { payload: row.body as object }),
     });
