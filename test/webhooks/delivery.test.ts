@@ -149,10 +149,10 @@ describe('a scripted call, to one endpoint', () => {
     }
   });
 
-  it("an unknown topic raises escalation.created with the escalation, its id the call action's", async () => {
+  it("an unknown topic raises escalation.created with the escalation, its id the call action's; the desk's acknowledge sends escalation.updated", async () => {
     const escalations = await startReceiver();
     try {
-      await subscribe(app, escalations, { types: ['escalation.created'] });
+      await subscribe(app, escalations, { types: ['escalation.created', 'escalation.updated'] });
       const id = callId('escalate');
       await post(app, '/v1/calls', { callId: id, customer: NAME, operatorId: 'op-7' });
       await apply(app, id, { type: 'answer.given' });
@@ -186,6 +186,13 @@ describe('a scripted call, to one endpoint', () => {
           resolution: null,
         },
       });
+      // Acknowledged at the desk: escalation.updated with the escalation as it now stands.
+      const ack = await post(app, `/v1/escalations/${action.id}/acknowledge`, { by: 'supervisor.anna' });
+      expect(ack.statusCode, ack.body).toBe(200);
+      await until(() => escalations.received.length >= 2, { message: 'escalation.updated' });
+      const updated = escalations.received[1]?.message;
+      expect(updated?.type).toBe('escalation.updated');
+      expect(updated?.data).toMatchObject({ id: action.id, status: 'acknowledged', acknowledgedBy: 'supervisor.anna' });
     } finally {
       await escalations.close();
     }
