@@ -28,6 +28,7 @@ export const END_REASONS = [
   'profanity',
   'offer-declined',
   'hangup',
+  'abandoned',
 ] as const satisfies readonly EndReason[];
 // Fails to compile when the machine gains an end reason this list lacks.
 const everyEndReason: Exclude<EndReason, (typeof END_REASONS)[number]> extends never ? true : false = true;
