@@ -71,8 +71,11 @@ export async function erasePersonalData(
         params: [randomUUID(), callId, reason, now(), JSON.stringify(plan.kinds), requestedBy],
       };
       const result = await store.transaction([...plan.statements, log]);
-      // The call moved on meanwhile (another node's event): read it again.
-      if (!result.ok) continue;
+      if (!result.ok) {
+        // The call moved on meanwhile (another node's event; its update is the first): read it again.
+        if (plan.statements.length > 0 && result.failedAt === 0) continue;
+        throw new Error(`call ${callId}: erasure statement ${result.failedAt} changed an unexpected number of rows`);
+      }
       return { record: plan.record, kinds: plan.kinds };
     }
     throw new Error(`call ${callId}: erasure kept conflicting`);

@@ -260,6 +260,61 @@ describe.each(backends)('erasure on $name', (backend) => {
     }
   });
 
+  it("other capabilities' rows are erased in the same transaction, all or nothing", async () => {
+    const { app } = await open(await backend.url());
+    try {
+      await app.store.transaction([
+        {
+          sql: 'CREATE TABLE IF NOT EXISTS probe_escalations (id TEXT PRIMARY KEY, call_id TEXT NOT NULL, topic TEXT NOT NULL)',
+        },
+      ]);
+      let failing = true;
+      app.personalData.hold({
+        kind: 'escalations',
+        async erase(callId) {
+          const rows = await app.store.query("SELECT id FROM probe_escalations WHERE call_id = ? AND topic <> ''", [
+            callId,
+          ]);
+          if (rows.length === 0) return [];
+          return [
+            { sql: "UPDATE probe_escalations SET topic = '' WHERE call_id = ?", params: [callId] },
+            // A statement that fails, to show nothing is written then.
+            ...(failing
+              ? [
+                  {
+                    sql: 'UPDATE probe_escalations SET topic = ? WHERE call_id = ?',
+                    params: ['x', callId],
+                    expectChanges: 99,
+                  },
+                ]
+              : []),
+          ];
+        },
+      });
+      const call = await personalCall(app, 'H6');
+      await app.store.transaction([
+        {
+          sql: 'INSERT INTO probe_escalations (id, call_id, topic) VALUES (?, ?, ?)',
+          params: ['e1', call.callId, call.strings[3] as string],
+        },
+      ]);
+      const failed = await erase(app, call.callId);
+      expect(failed.statusCode).toBe(500);
+      expect(await storedRows(app)).toContain(call.strings[0]);
+      expect(JSON.stringify(await app.store.query('SELECT * FROM probe_escalations'))).toContain(call.strings[3]);
+
+      failing = false;
+      expect((await erase(app, call.callId)).statusCode).toBe(204);
+      expect(JSON.stringify(await app.store.query('SELECT * FROM probe_escalations'))).not.toContain(call.strings[3]);
+      const log = await app.inject({ method: 'GET', url: '/v1/erasures', headers: auth(ADMIN) });
+      expect((log.json() as { erasures: { kinds: string[] }[] }).erasures.map((e) => e.kinds)).toEqual([
+        ['customer-name', 'unknown-topic', 'escalations'],
+      ]);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('bad input: an unknown call 404, an invalid id 400, a role other than admin 403, changing nothing', async () => {
     const { app } = await open(await backend.url());
     try {
