@@ -60,6 +60,7 @@ describe('redaction', () => {
       snapshot: snapshot(null),
       eventId: 'n1',
     });
+    expect(named?.entry.data).toEqual({});
     expect([...(named?.kinds ?? [])]).toEqual(['customer-name']);
 
     const topic = redactHistory(
@@ -70,6 +71,7 @@ describe('redaction', () => {
       }),
     );
     expect(topic?.entry).toMatchObject({ data: {}, fingerprint: null, actions: [{ topic: '', id: 'e1' }] });
+    expect(topic?.entry.data).toEqual({});
     expect([...(topic?.kinds ?? [])]).toEqual(['unknown-topic']);
 
     // Other data stays; a row without personal data is left alone.
