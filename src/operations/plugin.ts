@@ -5,6 +5,7 @@
  */
 import fp from 'fastify-plugin';
 import { type ErasureOutcome, type ErasureReason, erasePersonalData, type PersonalDataHolder } from './erasure.js';
+import { knownHolders } from './holders.js';
 import { startIdleCalls } from './idle-calls.js';
 import { startRetention } from './retention.js';
 
@@ -23,7 +24,8 @@ declare module 'fastify' {
 export default fp(
   async (app) => {
     const { calls, store, jobs, config, metrics } = app;
-    const holders: PersonalDataHolder[] = [];
+    // Escalations and webhook messages, when their capabilities' tables exist in this store.
+    const holders: PersonalDataHolder[] = await knownHolders(store);
     const erasures = metrics.counter('callflow_erasures_total', 'Personal-data erasures, by reason', ['reason']);
     const deps = { calls, store, holders };
 
