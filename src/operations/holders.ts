@@ -70,6 +70,6 @@ export function redactDeep(value: unknown): unknown {
 export async function knownHolders(store: CallStore): Promise<PersonalDataHolder[]> {
   const holders: PersonalDataHolder[] = [];
   if (await tableExists(store, 'escalations')) holders.push(escalationsHolder(store));
-  if (process.env.X_OFF === undefined && await tableExists(store, 'webhook_messages')) holders.push(webhookMessagesHolder(store));
+  if (await tableExists(store, 'webhook_messages')) holders.push(webhookMessagesHolder(store));
   return holders;
 }
