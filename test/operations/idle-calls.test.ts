@@ -127,7 +127,11 @@ describe.each(backends)('idle calls on $name', (backend) => {
     try {
       const { callId } = await newCall(app);
       const jobsOf = () => app.store.query('SELECT timer_id FROM jobs WHERE call_id = ?', [callId]);
+      const armed = await app.store.query('SELECT due_at FROM jobs WHERE call_id = ?', [callId]);
       expect(await jobsOf()).toEqual([{ timer_id: 'idle' }]);
+      // Events write nothing to the job: it is still due when the create armed it.
+      for (const type of ['answer.given', 'customer.prank', 'customer.no-card']) await apply(app, callId, { type });
+      expect(await app.store.query('SELECT due_at FROM jobs WHERE call_id = ?', [callId])).toEqual(armed);
       await apply(app, callId, { type: 'call.hangup' });
       expect(await jobsOf()).toEqual([]);
       expect((await getView(app, callId)).endReason).toBe('hangup');
