@@ -361,3 +361,33 @@ describe.each(backends)('erasure on $name', (backend) => {
     }
   });
 });
+
+describe('erasure with two nodes on one PostgreSQL', () => {
+  it("the other node's cached copy does not bring the name back, and its stream gets the erased view", async () => {
+    const db = await testDatabase('erasure_nodes');
+    cleanups.push(() => db.drop());
+    const a = await open(db.url);
+    const b = await open(db.url);
+    try {
+      const call = await personalCall(a.app, 'N9');
+      // Node b reads the call, so it holds a copy with the name.
+      await apply(b.app, call.callId, { type: 'customer.speech' });
+      const seen: (string | null)[] = [];
+      b.app.calls.bus.subscribe(call.callId, (message) => {
+        if (message.kind === 'version') seen.push(`v${message.version}`);
+      });
+      expect((await erase(a.app, call.callId)).statusCode).toBe(204);
+      await until(() => seen.length > 0, { message: 'node b told of the erasure' });
+      // Node b's next events are computed from the stored call, not its old copy.
+      await apply(b.app, call.callId, { type: 'call.unhold' });
+      await apply(b.app, call.callId, { type: 'customer.prank' });
+      const rows = await storedRows(b.app);
+      for (const s of call.strings) expect(rows).not.toContain(s);
+      const view = await getView(b.app, call.callId);
+      expect(view.customer).toBeNull();
+    } finally {
+      await a.app.close();
+      await b.app.close();
+    }
+  });
+});
