@@ -1,11 +1,10 @@
 /**
  * Operating it (SPEC §10), each figure beside a baseline of the same run:
+ *   idle           the event path (CallService, SQLite file) with the idle job armed at every create
+ *                  against none, rounds interleaved
  *   secure_delete  the event path's writes (call row update + history insert, one transaction
  *                  each, WAL, synchronous=NORMAL) with secure_delete ON (the store's setting,
  *                  so erased bytes leave the file) against OFF, rounds interleaved
- *   events         the service's event route in process (app.inject, SQLite file) with the idle
- *                  job armed for every call, against the same route's figure in the same process
- *                  before any call has one (idle jobs are armed at create: an event writes none)
  *   retention      time to erase N ended calls by retention, and the event route's p99 while it
  *                  runs against its p99 just before, on the same file
  *
@@ -16,13 +15,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Database from 'better-sqlite3';
+import { createCallRuntime } from '../machines/call.runtime.js';
 import { buildApp } from '../src/app.js';
+import { CallService } from '../src/calls/service.js';
 import { loadConfig } from '../src/config.js';
+import { JobWorker } from '../src/jobs/worker.js';
+import { startIdleCalls } from '../src/operations/idle-calls.js';
+import { openSqliteStore } from '../src/store/sqlite.js';
 import { type Percentiles, percentiles } from './stats.js';
 
-export const OPERATIONS_GOALS = { secureDeleteRatio: 0.95, retentionP99Ratio: 1.5 };
+export const OPERATIONS_GOALS = { idleRatio: 0.95, secureDeleteRatio: 0.95, retentionP99Ratio: 1.5 };
 
 export interface OperationsResult {
+  idle: { offPerSecond: number[]; onPerSecond: number[]; ratio: number };
   secureDelete: { offPerSecond: number[]; onPerSecond: number[]; ratio: number };
   retention: {
     calls: number;
@@ -77,17 +82,78 @@ function writeRound(file: string, secureDelete: boolean, calls: number, events: 
   return events / seconds;
 }
 
+/**
+ * The event path itself (CallService on a SQLite file: machine step, group commit, writer
+ * thread), creating calls and applying 10 events to each, with the idle job armed at every
+ * create (as the service runs) or without it; the same process, rounds interleaved.
+ */
+async function idleRound(file: string, idle: boolean, calls: number): Promise<number> {
+  const store = await openSqliteStore(file);
+  const service = new CallService(store, createCallRuntime(), { cacheSize: 20_000 });
+  const jobs = new JobWorker(store);
+  if (idle) startIdleCalls({ calls: service, store, jobs, idleMs: 7_200_000 });
+  const events = [
+    'answer.given',
+    'customer.prank',
+    'customer.location-question',
+    'customer.no-card',
+    'customer.third-party',
+  ];
+  const started = performance.now();
+  let applied = 0;
+  await Promise.all(
+    Array.from({ length: 50 }, async (_, lane) => {
+      for (let i = lane; i < calls; i += 50) {
+        const callId = `bench-${i}`;
+        await service.create({ callId, customer: { firstName: 'Аграфена' } });
+        for (let e = 0; e < 10; e++) await service.applyEvent(callId, { type: events[e % events.length] as never });
+        applied += 11;
+      }
+    }),
+  );
+  const perSecond = applied / ((performance.now() - started) / 1000);
+  await service.drain();
+  await store.close();
+  return perSecond;
+}
+
+async function idleRatio(dir: string, quick: boolean): Promise<OperationsResult['idle']> {
+  const rounds = quick ? 2 : 4;
+  const calls = quick ? 1_000 : 3_000;
+  const offPerSecond: number[] = [];
+  const onPerSecond: number[] = [];
+  // A warm-up of each, not counted: the first rounds run before the JIT has compiled the path.
+  await idleRound(join(dir, 'idle-warm-1.db'), false, calls);
+  await idleRound(join(dir, 'idle-warm-2.db'), true, calls);
+  for (let round = 0; round < rounds; round++) {
+    // Alternating which goes first, so a drift of the host does not favour one.
+    const order = round % 2 ? [true, false] : [false, true];
+    for (const idle of order) {
+      const perSecond = await idleRound(join(dir, `idle-${idle}-${round}.db`), idle, calls);
+      (idle ? onPerSecond : offPerSecond).push(perSecond);
+    }
+  }
+  return { offPerSecond, onPerSecond, ratio: median(onPerSecond) / median(offPerSecond) };
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
 function secureDeleteRatio(dir: string, quick: boolean): OperationsResult['secureDelete'] {
   const rounds = quick ? 2 : 4;
   const events = quick ? 10_000 : 30_000;
   const offPerSecond: number[] = [];
   const onPerSecond: number[] = [];
   for (let round = 0; round < rounds; round++) {
-    // Interleaved, each on a fresh file, so drift of the host hits both.
-    offPerSecond.push(writeRound(join(dir, `sd-off-${round}.db`), false, 1000, events));
-    onPerSecond.push(writeRound(join(dir, `sd-on-${round}.db`), true, 1000, events));
+    // Interleaved, each on a fresh file, alternating which goes first.
+    const order = round % 2 ? [true, false] : [false, true];
+    for (const on of order) {
+      (on ? onPerSecond : offPerSecond).push(writeRound(join(dir, `sd-${on}-${round}.db`), on, 1000, events));
+    }
   }
-  const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
   return { offPerSecond, onPerSecond, ratio: median(onPerSecond) / median(offPerSecond) };
 }
 
@@ -173,7 +239,11 @@ async function retention(dir: string, quick: boolean): Promise<OperationsResult[
 export async function measureOperations(options: { quick: boolean }): Promise<OperationsResult> {
   const dir = mkdtempSync(join(tmpdir(), 'callflow-bench-ops-'));
   try {
-    return { secureDelete: secureDeleteRatio(dir, options.quick), retention: await retention(dir, options.quick) };
+    return {
+      idle: await idleRatio(dir, options.quick),
+      secureDelete: secureDeleteRatio(dir, options.quick),
+      retention: await retention(dir, options.quick),
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -183,6 +253,7 @@ export function formatOperations(r: OperationsResult): string {
   const f = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   return [
     'OPERATIONS (SPEC §10)',
+    `  event path (creates + 10 events each, in process) with the idle job vs without, changes/s: ${r.idle.onPerSecond.map((v) => f(v)).join(', ')} vs ${r.idle.offPerSecond.map((v) => f(v)).join(', ')}; ratio ${f(r.idle.ratio, 3)} (goal >= ${OPERATIONS_GOALS.idleRatio})`,
     `  secure_delete ON vs OFF, event writes/s: ${r.secureDelete.onPerSecond.map((v) => f(v)).join(', ')} vs ${r.secureDelete.offPerSecond.map((v) => f(v)).join(', ')}; ratio ${f(r.secureDelete.ratio, 3)} (goal >= ${OPERATIONS_GOALS.secureDeleteRatio})`,
     `  retention: ${f(r.retention.calls)} ended calls erased in ${f(r.retention.seconds, 1)} s (${f(r.retention.perSecond)}/s)`,
     `  event route p99 (in process, 20 concurrent): ${f(r.retention.beforeMs.p99, 2)} ms before, ${f(r.retention.duringMs.p99, 2)} ms during retention; ratio ${f(r.retention.p99Ratio, 2)} (goal <= ${OPERATIONS_GOALS.retentionP99Ratio}); events during: ${f(r.retention.duringMs.n)}`,

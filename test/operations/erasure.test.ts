@@ -332,7 +332,8 @@ describe.each(backends)('erasure on $name', (backend) => {
 
   it('retention erases ended calls once, RETENTION_DAYS after they ended, and leaves active ones', async () => {
     // 0.00002 days: 1.728 s.
-    const { app } = await open(await backend.url(), { RETENTION_DAYS: '0.00002' });
+    const url = await backend.url();
+    const { app } = await open(url, { RETENTION_DAYS: '0.00002' });
     try {
       const ended = [await personalCall(app, 'R1'), await personalCall(app, 'R2')];
       const active = await personalCall(app, 'R3');
@@ -353,6 +354,12 @@ describe.each(backends)('erasure on $name', (backend) => {
       expect(lines.every((l) => l.reason === 'retention' && l.by === null)).toBe(true);
       const rows = await storedRows(app);
       for (const call of ended) for (const s of call.strings) expect(rows).not.toContain(s);
+      const file = backend.file?.(url);
+      if (file) {
+        const bytes = fileBytes(file);
+        for (const call of ended) for (const s of call.strings) expect(bytes.includes(Buffer.from(s)), s).toBe(false);
+        expect(bytes.includes(Buffer.from(active.strings[0] as string))).toBe(true);
+      }
       expect(await answersOf(app, active.callId)).toContain(active.strings[0]);
       const history = await getHistory(app, ended[0]?.callId as string);
       expect(history.at(-1)).toMatchObject({ type: 'personal-data.erased', source: 'timer' });
