@@ -30,17 +30,19 @@ interface Backend {
   shared: boolean;
 }
 
+const postgres: Backend = {
+  name: 'postgres',
+  shared: true,
+  async url() {
+    const db = await testDatabase('idle');
+    cleanups.push(() => db.drop());
+    return db.url;
+  },
+};
+
 const backends: Backend[] = [
   { name: 'sqlite file', shared: false, url: async () => `sqlite:${join(dir, `idle-${Math.random()}.db`)}` },
-  {
-    name: 'postgres',
-    shared: true,
-    async url() {
-      const db = await testDatabase('idle');
-      cleanups.push(() => db.drop());
-      return db.url;
-    },
-  },
+  postgres,
 ];
 
 async function open(url: string): Promise<TestApp> {
@@ -159,9 +161,11 @@ describe.each(backends)('idle calls on $name', (backend) => {
       await app.close();
     }
   });
+});
 
-  it.runIf(backend.shared)('two nodes on one store end it once', async () => {
-    const url = await backend.url();
+describe('idle calls on two nodes', () => {
+  it('two nodes on one PostgreSQL end it once', async () => {
+    const url = await postgres.url();
     const [a, b] = [await open(url), await open(url)];
     try {
       const ids: string[] = [];
