@@ -195,7 +195,8 @@ describe.each(backends)('erasure on $name', (backend) => {
       const history = await getHistory(app, erased.callId);
       const erasedRows = history.filter((h) => h.type === 'personal-data.erased');
       expect(erasedRows).toMatchObject([{ source: 'api', data: { kinds: ['customer-name', 'unknown-topic'] } }]);
-      expect(history.at(-1)?.seq).toBe(view.version);
+      // Hold checks go on meanwhile: the view may be a version behind the history read after it.
+      expect(history.at(-1)?.seq).toBeGreaterThanOrEqual(view.version);
       expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
       const escalation = history.find((h) => h.type === 'customer.unknown-topic');
       expect(escalation?.actions).toEqual([{ type: 'supervisor.escalation', topic: '', id: expect.any(String) }]);
