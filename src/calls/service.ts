@@ -285,17 +285,18 @@ export class CallService {
       callId,
       async (fresh) => {
         const loaded = await this.load(callId, this.store.shared || fresh);
-        if (!loaded || loaded.record.status === 'ended' || !this.runtime.allows(loaded.snapshot, event)) return false;
-        if (!(await due(loaded.record))) return false;
-        const step = withEffectIds(this.runtime.apply(loaded.snapshot, event));
+        if (!loaded || loaded.record.status === 'ended') return false;
+        const runtime = this.runtimeOf(loaded.record.scriptVersion);
+        if (!runtime.allows(loaded.snapshot, event) || !(await due(loaded.record))) return false;
+        const step = withEffectIds(runtime.apply(loaded.snapshot, event));
         const applied: AppliedEvent = { eventId: null, fingerprint: null, type, data: {}, source: 'timer' };
-        const change = eventChange(loaded.record, step, applied, this.runtime, this.now());
-        const view = this.prepare(change);
+        const change = eventChange(loaded.record, step, applied, runtime, this.now());
+        const { view, afterCommit } = this.prepare(change);
         if ((await this.submit(change)) !== 'ok') {
           this.cache.delete(callId);
           return AGAIN;
         }
-        this.committed(change, step, view, event, loaded.eventIds);
+        this.committed(change, step, view, event, loaded.eventIds, afterCommit);
         return true;
       },
       false,

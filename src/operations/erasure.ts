@@ -12,7 +12,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CallService } from '../calls/service.js';
-import { buildView } from '../calls/view.js';
 import { CallNotFound } from '../errors.js';
 import type { CallRecord, CallStore, EventSource, HistoryEntry, Statement } from '../store/types.js';
 import {
@@ -81,10 +80,8 @@ export async function erasePersonalData(
     throw new Error(`call ${callId}: erasure kept conflicting`);
   });
   const changed = committed.kinds.length > 0;
-  if (changed) {
-    const { record } = committed;
-    calls.bus.publish(buildView(record, calls.runtime.allowedEventsOf(record.snapshot), calls.cataloguesOf(record)));
-  }
+  // Open streams get the erased view (read back: the cached copy was dropped).
+  if (changed) calls.bus.publish(await calls.getView(callId));
   const scrubbed = changed && options.scrub !== false && store.scrub ? await store.scrub() : true;
   return { kinds: committed.kinds, scrubbed };
 }

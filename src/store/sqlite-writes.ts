@@ -313,6 +313,6 @@ export function configureConnection(db: Database.Database, synchronous: 'NORMAL'
   // it takes effect on the connection that writes (the writer thread's).
   db.pragma('journal_size_limit = 67108864');
   // Freed space (a rewritten or deleted row's old bytes) is overwritten with zeros, so an erased
-  // name leaves no copy in the database file (docs/adr/0008-erasure-on-disk.md, measured there).
+  // name leaves no copy in the database file (docs/adr/0009-erasure-on-disk.md, measured there).
   db.pragma('secure_delete = ON');
 }
