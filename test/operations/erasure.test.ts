@@ -125,7 +125,8 @@ async function answersOf(app: TestApp, callId: string): Promise<string> {
 
 /** Every row of the store's tables, as text. */
 async function storedRows(app: TestApp): Promise<string> {
-  const tables = ['calls', 'history', 'jobs', 'erasures'];
+  // escalations: the supervisor's desk's (SPEC §8), written for each unknown topic.
+  const tables = ['calls', 'history', 'jobs', 'erasures', 'escalations'];
   const rows = await Promise.all(tables.map((t) => app.store.query(`SELECT * FROM ${t}`)));
   return JSON.stringify(rows);
 }
@@ -194,7 +195,9 @@ describe.each(backends)('erasure on $name', (backend) => {
       expect(view.prompts.length).toBeGreaterThan(0);
       const history = await getHistory(app, erased.callId);
       const erasedRows = history.filter((h) => h.type === 'personal-data.erased');
-      expect(erasedRows).toMatchObject([{ source: 'api', data: { kinds: ['customer-name', 'unknown-topic'] } }]);
+      expect(erasedRows).toMatchObject([
+        { source: 'api', data: { kinds: ['customer-name', 'unknown-topic', 'escalations'] } },
+      ]);
       // Hold checks go on meanwhile: the view may be a version behind the history read after it.
       expect(history.at(-1)?.seq).toBeGreaterThanOrEqual(view.version);
       expect(history.map((h) => h.seq)).toEqual(history.map((_, i) => i + 1));
@@ -246,7 +249,7 @@ describe.each(backends)('erasure on $name', (backend) => {
           callId: call.callId,
           reason: 'request',
           at: expect.any(String),
-          kinds: ['customer-name', 'unknown-topic'],
+          kinds: ['customer-name', 'unknown-topic', 'escalations'],
           by: 'token:0',
         },
       ]);
@@ -271,7 +274,7 @@ describe.each(backends)('erasure on $name', (backend) => {
       ]);
       let failing = true;
       app.personalData.hold({
-        kind: 'escalations',
+        kind: 'probe-rows',
         async erase(callId) {
           const rows = await app.store.query("SELECT id FROM probe_escalations WHERE call_id = ? AND topic <> ''", [
             callId,
@@ -309,7 +312,7 @@ describe.each(backends)('erasure on $name', (backend) => {
       expect(JSON.stringify(await app.store.query('SELECT * FROM probe_escalations'))).not.toContain(call.strings[3]);
       const log = await app.inject({ method: 'GET', url: '/v1/erasures', headers: auth(ADMIN) });
       expect((log.json() as { erasures: { kinds: string[] }[] }).erasures.map((e) => e.kinds)).toEqual([
-        ['customer-name', 'unknown-topic', 'escalations'],
+        ['customer-name', 'unknown-topic', 'escalations', 'probe-rows'],
       ]);
     } finally {
       await app.close();
