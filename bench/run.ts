@@ -51,7 +51,17 @@ import { measureTranscripts, TRANSCRIPT_GOALS, type TranscriptResult } from './t
 import { measureWebhooks, WEBHOOK_GOALS, type WebhookResult } from './webhooks.js';
 
 const GOALS = { throughputRatio: 0.5, p99Ratio: 1.5, bytesPerCall: 2048, timerP99Ms: 50 };
-const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'reports', 'transcripts', 'webhooks', 'operations', 'profile'] as const;
+const SECTIONS = [
+  'throughput',
+  'sync',
+  'memory',
+  'timers',
+  'reports',
+  'transcripts',
+  'webhooks',
+  'operations',
+  'profile',
+] as const;
 /** The adherence report's goal (issue #12): under 1 s on SQLite; PostgreSQL is printed. */
 const REPORT_GOAL_MS = 1000;
 type Section = (typeof SECTIONS)[number];
@@ -759,6 +769,7 @@ async function main(): Promise<void> {
   if (only.has('webhooks')) {
     log('webhooks: no endpoint, an answering one and a black hole, then delivery latency');
     results.webhooks = await measureWebhooks(dir, plan.webhooks, log);
+  }
   if (only.has('operations')) {
     log('operations: secure_delete, retention of ended calls, in this process');
     results.operations = await measureOperations({ quick });
