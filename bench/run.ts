@@ -16,6 +16,8 @@
  *               lines into words (bench/transcripts.ts)
  *   webhooks    the event path with one webhook endpoint answering at once and with a black hole, as
  *               ratios to no endpoint; delivery latency at 1,000 events/s (bench/webhooks.ts)
+ *   operations  idle calls and erasure (SPEC §10): secure_delete's cost on the event writes, time to
+ *               erase 10,000 ended calls by retention and the event route's p99 meanwhile (bench/operations.ts)
  *   profile     CPU profile of the event path (automatic in a full run when the ratio < 0.5);
  *               --profile-target postgres profiles another target of targets.ts (first node)
  * --variants adds VARIANT_TARGETS (targets.ts: tuning experiments) to the throughput rounds.
@@ -29,6 +31,7 @@ import { parseArgs } from 'node:util';
 import { type Measured, measure, type Running, startEchoTarget, startTarget } from './events.js';
 import { close as closeHttp } from './http.js';
 import { type MemoryResult, measureMemory } from './memory.js';
+import { formatOperations, measureOperations, type OperationsResult } from './operations.js';
 import { killAll, ROOT } from './processes.js';
 import { type ProfileSummary, profileEcho, profileTarget } from './profile.js';
 import { num, type Row, spreadText, table, verdict } from './report.js';
@@ -48,7 +51,17 @@ import { measureTranscripts, TRANSCRIPT_GOALS, type TranscriptResult } from './t
 import { measureWebhooks, WEBHOOK_GOALS, type WebhookResult } from './webhooks.js';
 
 const GOALS = { throughputRatio: 0.5, p99Ratio: 1.5, bytesPerCall: 2048, timerP99Ms: 50 };
-const SECTIONS = ['throughput', 'sync', 'memory', 'timers', 'reports', 'transcripts', 'webhooks', 'profile'] as const;
+const SECTIONS = [
+  'throughput',
+  'sync',
+  'memory',
+  'timers',
+  'reports',
+  'transcripts',
+  'webhooks',
+  'operations',
+  'profile',
+] as const;
 /** The adherence report's goal (issue #12): under 1 s on SQLite; PostgreSQL is printed. */
 const REPORT_GOAL_MS = 1000;
 type Section = (typeof SECTIONS)[number];
@@ -166,6 +179,7 @@ const results: {
   reports?: ReportResult[];
   transcripts?: TranscriptResult;
   webhooks?: WebhookResult;
+  operations?: OperationsResult;
   profile?: { echo: ProfileSummary; events: ProfileSummary };
 } = {
   startedAt: new Date(started).toISOString(),
@@ -635,6 +649,7 @@ function printTables(): void {
       ),
     );
   }
+  if (results.operations) out.push('', formatOperations(results.operations));
   if (results.transcripts) {
     const t = results.transcripts;
     const ms = (x: number) => num(x, 3);
@@ -754,6 +769,10 @@ async function main(): Promise<void> {
   if (only.has('webhooks')) {
     log('webhooks: no endpoint, an answering one and a black hole, then delivery latency');
     results.webhooks = await measureWebhooks(dir, plan.webhooks, log);
+  }
+  if (only.has('operations')) {
+    log('operations: secure_delete, retention of ended calls, in this process');
+    results.operations = await measureOperations({ quick });
   }
   const ratio = results.throughput?.summary.find((s) => s.target === EVENT_TARGETS[0]?.name)?.ratio?.median;
   const wantProfile =

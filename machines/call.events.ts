@@ -63,6 +63,13 @@ export type CallEvent = { [T in CallEventType]: { type: T } & EventData<T> }[Cal
 
 export type CustomerName = EventData<'customer.identified'>;
 
+/**
+ * Events no client may post: the service raises them itself. `call.idle` ends a call that had
+ * no API event for IDLE_CALL_SECONDS (SPEC §10); it is not in EVENT_DATA, so no schema accepts it.
+ */
+export const INTERNAL_EVENTS = { idle: 'call.idle' } as const;
+export type InternalEvent = { type: (typeof INTERNAL_EVENTS)[keyof typeof INTERNAL_EVENTS] };
+
 /** Builds the machine event from an API event: `data` fields become event properties. */
 export function toMachineEvent(type: CallEventType, data: Record<string, unknown> = {}): CallEvent {
   return { ...data, type } as CallEvent;

@@ -4,9 +4,16 @@
  * escalation) come out as named actions too. The runtime turns both into data.
  */
 import { assign, setup } from 'xstate';
-import type { CallEvent, ContactField, CustomerName } from './call.events.js';
+import type { CallEvent, ContactField, CustomerName, InternalEvent } from './call.events.js';
 
-export type EndReason = 'completed' | 'repeat-limit' | 'connection-lost' | 'profanity' | 'offer-declined' | 'hangup';
+export type EndReason =
+  | 'completed'
+  | 'repeat-limit'
+  | 'connection-lost'
+  | 'profanity'
+  | 'offer-declined'
+  | 'hangup'
+  | 'abandoned';
 
 export type PromptKey =
   | 'greeting'
@@ -85,7 +92,7 @@ export function createCallMachine(limits: CallLimits = DEFAULT_LIMITS) {
   return setup({
     types: {
       context: {} as CallContext,
-      events: {} as CallEvent,
+      events: {} as CallEvent | InternalEvent,
       input: {} as CallInput | undefined,
     },
     actions: {
@@ -134,6 +141,9 @@ export function createCallMachine(limits: CallLimits = DEFAULT_LIMITS) {
     on: {
       'customer.identified': { actions: 'rememberCustomer' },
       'call.hangup': { target: '.ended', actions: end('hangup') },
+      // Nobody sent anything for IDLE_CALL_SECONDS (a hangup was lost): the call is abandoned,
+      // from whatever state it is in, hold included (SPEC §10).
+      'call.idle': { target: '.ended', actions: end('abandoned') },
     },
     states: {
       conversation: {

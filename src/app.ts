@@ -17,6 +17,7 @@ import { DRAIN_LIMIT, registerJsonBodies } from './http/body-parser.js';
 import callRoutes from './http/calls.js';
 import escalationRoutes from './http/escalations.js';
 import { healthRoutes, scriptRoutes } from './http/meta.js';
+import personalDataRoutes from './http/personal-data.js';
 import { registerProblemHandler } from './http/problem.js';
 import reportRoutes from './http/reports.js';
 import scenarioRoutes from './http/scenarios.js';
@@ -26,6 +27,7 @@ import streamRoutes from './http/stream.js';
 import utteranceRoutes from './http/utterances.js';
 import webhookRoutes from './http/webhooks.js';
 import { combineHooks, createInspectorHooks } from './inspect.js';
+import operations from './operations/plugin.js';
 import auth from './plugins/auth.js';
 import metrics from './plugins/metrics.js';
 import requestLog from './plugins/request-log.js';
@@ -115,6 +117,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
   await app.register(webhooks);
   // Escalation changes write their webhook messages (escalation.created, .updated) in their own transactions.
   await app.register(escalations, { outbox: app.webhooks });
+  await app.register(operations);
 
   // Roles (SPEC §6): before any route, so every /v1 route is checked for its declared role.
   await app.register(auth, { tokens: config.apiTokens, prefix: '/v1' });
@@ -142,6 +145,7 @@ export async function buildApp(config: Config, options: AppOptions = {}) {
       await v1.register(escalationRoutes);
       await v1.register(reportRoutes);
       await v1.register(webhookRoutes);
+      await v1.register(personalDataRoutes);
     },
     { prefix: '/v1' },
   );

@@ -35,6 +35,10 @@ export interface Config {
   autoApply: CallEventType[];
   autoApplyConfidence: number;
   webhooks: WebhookConfig;
+  /** A call with no API event for this long ends as abandoned (SPEC §10). */
+  idleCallSeconds: number;
+  /** An ended call's personal data is erased this long after it ended (SPEC §10). */
+  retentionDays: number;
 }
 
 export interface AsteriskConfig {
@@ -181,7 +185,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       allowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
       timeoutMs: Math.round(positive(env, 'WEBHOOK_TIMEOUT_SECONDS', 10) * 1000),
     },
+    idleCallSeconds: bounded(env, 'IDLE_CALL_SECONDS', 7200, 'seconds', 30 * 86_400),
+    retentionDays: bounded(env, 'RETENTION_DAYS', 30, 'days', 36_500),
   };
+}
+
+/** A positive amount of `unit` up to `max`, fractions allowed (tests use tiny ones). */
+function bounded(env: NodeJS.ProcessEnv, name: string, fallback: number, unit: string, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value) || value <= 0 || value > max) {
+    throw new ConfigError(
+      `${name} must be a number of ${unit} above 0 and at most ${max} (fractions allowed), got "${raw}"`,
+    );
+  }
+  return value;
 }
 
 /** Comma-separated event types; set but empty: none. */

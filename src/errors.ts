@@ -56,6 +56,11 @@ export class EscalationConflict extends Error {
     super(`Escalation "${escalationId}" is ${currentStatus}: it cannot be ${transition}d`);
   }
 }
+export const InvalidCursor = createError(
+  'INVALID_CURSOR',
+  "The cursor is not one this service gave: pass the previous page's nextCursor as it is",
+  400,
+);
 export const ShuttingDown = createError(
   'SHUTTING_DOWN',
   'The service is shutting down and takes no new requests; retry shortly',

@@ -269,6 +269,55 @@ export class CallService {
     return fired;
   }
 
+  /**
+   * Applies an event the service raises itself for a job, not a machine timer (the idle end,
+   * SPEC §10), recorded as `type` from source `timer`, through the same path as every event.
+   * `due` is asked in the call's queue of the call as loaded (again on a retry), so an event
+   * committed first wins. False: not due, refused by the machine, ended or unknown.
+   */
+  async applyJobEvent(
+    callId: string,
+    event: { type: string },
+    type: string,
+    due: (record: CallRecord) => Promise<boolean>,
+  ): Promise<boolean> {
+    return this.attempts(
+      callId,
+      async (fresh) => {
+        const loaded = await this.load(callId, this.store.shared || fresh);
+        if (!loaded || loaded.record.status === 'ended') return false;
+        const runtime = this.runtimeOf(loaded.record.scriptVersion);
+        if (!runtime.allows(loaded.snapshot, event) || !(await due(loaded.record))) return false;
+        const step = withEffectIds(runtime.apply(loaded.snapshot, event));
+        const applied: AppliedEvent = { eventId: null, fingerprint: null, type, data: {}, source: 'timer' };
+        const change = eventChange(loaded.record, step, applied, runtime, this.now());
+        const { view, afterCommit } = this.prepare(change);
+        if ((await this.submit(change)) !== 'ok') {
+          this.cache.delete(callId);
+          return AGAIN;
+        }
+        this.committed(change, step, view, event, loaded.eventIds, afterCommit);
+        return true;
+      },
+      false,
+    );
+  }
+
+  /**
+   * Runs `work` in the call's queue (after its queued events, before later ones), then drops the
+   * cached copy: a rewrite outside the machine (personal-data erasure) that no event computed
+   * from the old copy may overwrite.
+   */
+  exclusive<T>(callId: string, work: () => Promise<T>): Promise<T> {
+    return this.queue.run(callId, async () => {
+      try {
+        return await work();
+      } finally {
+        this.cache.delete(callId);
+      }
+    });
+  }
+
   async getView(callId: string): Promise<CallView> {
     return this.viewOf(await this.requireCall(callId));
   }

@@ -120,6 +120,8 @@ export interface Writes {
   finishJob(callId: string, key: string, dueAt: number): boolean;
   retryJob(callId: string, key: string, dueAt: number, nextDueAt: number): boolean;
   transaction(statements: Statement[]): TransactionResult;
+  /** Copies the WAL into the database and truncates it to 0 bytes (busy: a reader kept it). */
+  truncateWal(): { busy: number };
 }
 
 /** The Writes methods other than commit, callable by name across the writer thread. */
@@ -284,6 +286,10 @@ export function prepareWrites(db: Database.Database): Writes {
     retryJob(callId, key, dueAt, nextDueAt) {
       return sql.retryJob.run(nextDueAt, callId, key, dueAt).changes === 1;
     },
+    truncateWal() {
+      const [result] = db.pragma('wal_checkpoint(TRUNCATE)') as { busy: number }[];
+      return { busy: result?.busy ?? 0 };
+    },
     transaction(statements) {
       try {
         return runTransaction.immediate(statements);
@@ -306,4 +312,7 @@ export function configureConnection(db: Database.Database, synchronous: 'NORMAL'
   // After a burst the WAL file is cut back to this size once checkpointed. Per connection, and
   // it takes effect on the connection that writes (the writer thread's).
   db.pragma('journal_size_limit = 67108864');
+  // Freed space (a rewritten or deleted row's old bytes) is overwritten with zeros, so an erased
+  // name leaves no copy in the database file (docs/adr/0009-erasure-on-disk.md, measured there).
+  db.pragma('secure_delete = ON');
 }

@@ -147,6 +147,19 @@ const MIGRATIONS: string[] = [
      duration_ms INTEGER NOT NULL,
      PRIMARY KEY (message_id, attempt)
    );`,
+  // Operating it (SPEC §10, src/operations/): the erasure log and ended calls by end time, as
+  // PostgreSQL's 0007.
+  `CREATE TABLE erasures (
+     id TEXT PRIMARY KEY,
+     call_id TEXT NOT NULL,
+     reason TEXT NOT NULL,
+     at INTEGER NOT NULL,
+     kinds TEXT NOT NULL,
+     requested_by TEXT
+   );
+   CREATE INDEX erasures_newest ON erasures (at, id);
+   CREATE INDEX erasures_by_call ON erasures (call_id, at);
+   CREATE INDEX calls_ended_by_time ON calls (updated_at) WHERE status = 'ended';`,
 ];
 
 export interface SqliteOptions {
@@ -289,6 +302,15 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
       db.prepare('SELECT 1').get();
       // Readable is not enough: a full disk still reads (the health probes with this while down).
       await writer.probe();
+    },
+    async scrub() {
+      if (inMemory) return true;
+      // A PASSIVE checkpoint of the checkpointer thread may hold the lock for a moment.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        if ((await writer.call({ method: 'truncateWal', args: [] })).busy === 0) return true;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      return false;
     },
     maxPageCount: (pages) => writer.maxPageCount(pages),
     async close() {

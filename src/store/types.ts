@@ -172,6 +172,12 @@ export interface CallStore {
    * look at the tables again. A private store has no other processes: a no-op.
    */
   listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => void>;
+  /**
+   * After rows were rewritten to erase data (SPEC §10): makes their old bytes leave the store's
+   * files where the store holds them (SQLite: a TRUNCATE checkpoint of the WAL). Absent where
+   * the rewrite alone is the contract (PostgreSQL). False: the WAL could not be truncated now.
+   */
+  scrub?(): Promise<boolean>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }

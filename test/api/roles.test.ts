@@ -80,6 +80,8 @@ const ROWS: Row[] = [
   { method: 'GET', url: '/v1/webhooks/{webhook}/deliveries', allowed: ['admin'] },
   { method: 'POST', url: '/v1/webhooks/{webhook}/deliveries/{message}/retry', body: {}, allowed: ['admin'] },
   { method: 'DELETE', url: '/v1/webhooks/{doomed}', allowed: ['admin'] },
+  { method: 'DELETE', url: '/v1/calls/roles-1/personal-data', allowed: ['admin'] },
+  { method: 'GET', url: '/v1/erasures', allowed: ['admin'] },
 ];
 
 /** Stream routes: the same table, the token in the query (EventSource sends no headers). */

@@ -13,7 +13,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AnyStateNode, AnyTransitionDefinition } from 'xstate';
 import { getAdjacencyMap, getShortestPaths } from 'xstate/graph';
-import type { CallEvent, CustomerName } from '../../machines/call.events.js';
+import { type CallEvent, type CustomerName, INTERNAL_EVENTS } from '../../machines/call.events.js';
 import { type CallLimits, createCallMachine, DEFAULT_LIMITS, type PromptKey } from '../../machines/call.machine.js';
 import { type CallRuntime, type CallSnapshot, createCallRuntime } from '../../machines/call.runtime.js';
 import { LOCALES, renderPrompt } from '../../machines/catalogue.js';
@@ -23,7 +23,8 @@ const API_EVENTS = apiEventVariants();
 /** The traversal stops with an error past this many expansions: the search is bounded. */
 const TRAVERSAL_LIMIT = 200_000;
 
-type GraphEvent = CallEvent | typeof HOLD_TIMER_EVENT;
+const IDLE_EVENT = { type: INTERNAL_EVENTS.idle };
+type GraphEvent = CallEvent | typeof HOLD_TIMER_EVENT | typeof IDLE_EVENT;
 
 /**
  * The script's limits, and a boundary configuration. With the default limits the conversation's
@@ -68,6 +69,8 @@ function explorer(runtime: CallRuntime) {
     if (snapshot.status !== 'active') return [];
     const events: GraphEvent[] = API_EVENTS.filter((event) => runtime.allows(snapshot, event));
     if (snapshot.matches('hold')) events.push(HOLD_TIMER_EVENT);
+    // The service's own idle end (SPEC §10) may come in any active state.
+    events.push(IDLE_EVENT);
     return events;
   };
 
@@ -183,7 +186,7 @@ describe.each(CONFIGS)('graph of the call machine with $name', ({ name, limits }
     expect(pathTo.size).toBe(states.length);
     const reasons = new Set(states.filter((s) => s.status === 'done').map((s) => s.context.endReason));
     expect([...reasons].sort()).toEqual(
-      ['completed', 'connection-lost', 'hangup', 'offer-declined', 'profanity', 'repeat-limit'].sort(),
+      ['abandoned', 'completed', 'connection-lost', 'hangup', 'offer-declined', 'profanity', 'repeat-limit'].sort(),
     );
   });
 
@@ -263,9 +266,10 @@ describe.each(CONFIGS)('graph of the call machine with $name', ({ name, limits }
 });
 
 describe('graph coverage over both configurations', () => {
-  it('the machine has 16 state nodes and 39 transition definitions', () => {
+  it('the machine has 16 state nodes and 40 transition definitions', () => {
     expect(ALL_NODES.length).toBe(16);
-    expect(ALL_TRANSITIONS.length).toBe(39);
+    expect(ALL_TRANSITIONS.length).toBe(40);
+    expect(ALL_TRANSITIONS).toContain('call --call.idle--> call.ended');
     expect(ALL_TRANSITIONS).toContain('call.hold --xstate.after.holdCheck.call.hold--> call.hold');
   });
 

@@ -26,7 +26,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import type { StoredCall, StoreProbe } from './scenarios.js';
+import { MACHINE_TIMERS, type StoredCall, type StoreProbe } from './scenarios.js';
 import { freePort } from './server-process.js';
 import { toStoredCall, toStoredHistory, toStoredTimer } from './stored.js';
 
@@ -268,7 +268,7 @@ export function postgresProbe(databaseUrl: string): StoreProbe {
           'SELECT call_id, seq, event_id, type, source, at::float8 AS at FROM history ORDER BY call_id, seq',
         );
         const timers = await client.query(
-          'SELECT call_id, timer_id, due_at::float8 AS due_at FROM jobs ORDER BY call_id, timer_id',
+          `SELECT call_id, timer_id, due_at::float8 AS due_at FROM jobs WHERE ${MACHINE_TIMERS} ORDER BY call_id, timer_id`,
         );
         await client.query('COMMIT');
         return {

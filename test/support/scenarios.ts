@@ -19,6 +19,12 @@ import { type HistoryEvent, sleep, until, type View } from './api.js';
 import { type ServerProcess, startServer as startProcess } from './server-process.js';
 import { toStoredCall, toStoredHistory, toStoredTimer } from './stored.js';
 
+/**
+ * The machine's timer rows of the jobs table. Its other jobs are no timers a call row lists: a
+ * call's idle check, and jobs of no call (call_id '', such as retention).
+ */
+export const MACHINE_TIMERS = "name <> 'call.idle' AND call_id <> ''";
+
 /** How long a server process may take to become ready: start-up is CPU-bound (tsx, imports)
  *  and this 2-core machine is often shared with other suites. */
 export const START_TIMEOUT_MS = 90_000;
@@ -68,10 +74,9 @@ export function sqliteProbe(databaseUrl: string): StoreProbe {
             .all() as Record<string, unknown>[]
         ).map(toStoredHistory);
         const timers = (
-          db.prepare('SELECT call_id, timer_id, due_at FROM jobs ORDER BY call_id, timer_id').all() as Record<
-            string,
-            unknown
-          >[]
+          db
+            .prepare(`SELECT call_id, timer_id, due_at FROM jobs WHERE ${MACHINE_TIMERS} ORDER BY call_id, timer_id`)
+            .all() as Record<string, unknown>[]
         ).map(toStoredTimer);
         return { calls, history, timers };
       } finally {
