@@ -16,7 +16,7 @@ import { NAV } from './nav.js';
 import { showError } from './shell/alerts.js';
 import { emit, on } from './shell/events.js';
 import { bindLocaleSwitch, savedLocale, setLocale } from './shell/locale.js';
-import { preload, readHash, startRouter } from './shell/router.js';
+import { currentPage, navigate, preload, readHash, startRouter } from './shell/router.js';
 import { bindTokenForm } from './shell/token.js';
 
 /** The call the address asked for, followed once the machine is known. */
@@ -57,6 +57,13 @@ function boot() {
   on('locale', renderCallsList);
   on('ready', renderLocales);
   setLocale(savedLocale());
+  // An address edited by hand, a link such as the desk's #call=…, or Back: follow it (the
+  // router's own writes replace the entry and fire no hashchange).
+  window.addEventListener('hashchange', () => {
+    const { page, callId } = readHash();
+    if (page !== currentPage()) void navigate(page);
+    if (callId && callId !== state.callId && document.body.dataset.ready === 'true') void selectCall(callId);
+  });
   void start(startRouter(NAV));
 }
 

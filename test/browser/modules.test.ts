@@ -86,6 +86,21 @@ describe('console modules (Chromium)', () => {
     expect(errors).toEqual([]);
   }, 60_000);
 
+  it('follows an address changed in place (a typed #tab=, a link, Back) to its page', async () => {
+    const { page, errors } = await openPage(browser, `${server.url}/`);
+    await page.waitForSelector('#console-view:not([hidden])');
+    await page.evaluate(() => {
+      location.hash = 'tab=inspector';
+    });
+    await page.waitForSelector('#inspector-view:not([hidden])');
+    expect(await page.getAttribute('#tab-inspector', 'aria-selected')).toBe('true');
+    await page.goBack();
+    await page.waitForSelector('#console-view:not([hidden])');
+    expect(await page.locator('#inspector-view').isHidden()).toBe(true);
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('serves the page with its CSP, and the browser enforces it', async () => {
     const page = await browser.context.newPage();
     const errors: string[] = [];
