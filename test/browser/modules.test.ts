@@ -72,6 +72,16 @@ describe('console modules (Chromium)', () => {
         ids,
       );
       expect(others, 'one panel at a time').toEqual([id]);
+      // What the eye sees, not the attribute: a page's own display rule once beat [hidden].
+      const onScreen = await page.evaluate(
+        (list) =>
+          list.filter((other) => {
+            const panel = document.querySelector(`#${other}-view`);
+            return panel instanceof HTMLElement && panel.offsetParent !== null;
+          }),
+        ids,
+      );
+      expect(onScreen, 'one panel on screen').toEqual([id]);
       expect(await page.locator('#alerts .alert').count(), `${id}: no error shown`).toBe(0);
       expect(page.url()).toContain(id === ids[0] ? '/' : `tab=${id}`);
     }
