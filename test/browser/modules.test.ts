@@ -73,14 +73,9 @@ describe('console modules (Chromium)', () => {
       );
       expect(others, 'one panel at a time').toEqual([id]);
       // What the eye sees, not the attribute: a page's own display rule once beat [hidden].
-      const onScreen = await page.evaluate(
-        (list) =>
-          list.filter((other) => {
-            const panel = document.querySelector(`#${other}-view`);
-            return panel instanceof HTMLElement && panel.offsetParent !== null;
-          }),
-        ids,
-      );
+      const onScreen = (await page.evaluate(
+        `${JSON.stringify(ids)}.filter((other) => document.querySelector('#' + other + '-view')?.offsetParent != null)`,
+      )) as string[];
       expect(onScreen, 'one panel on screen').toEqual([id]);
       expect(await page.locator('#alerts .alert').count(), `${id}: no error shown`).toBe(0);
       expect(page.url()).toContain(id === ids[0] ? '/' : `tab=${id}`);
@@ -99,9 +94,7 @@ describe('console modules (Chromium)', () => {
   it('follows an address changed in place (a typed #tab=, a link, Back) to its page', async () => {
     const { page, errors } = await openPage(browser, `${server.url}/`);
     await page.waitForSelector('#console-view:not([hidden])');
-    await page.evaluate(() => {
-      location.hash = 'tab=inspector';
-    });
+    await page.evaluate(`location.hash = 'tab=inspector'`);
     await page.waitForSelector('#inspector-view:not([hidden])');
     expect(await page.getAttribute('#tab-inspector', 'aria-selected')).toBe('true');
     await page.goBack();
