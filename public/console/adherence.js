@@ -8,23 +8,10 @@ import * as api from '../api.js';
 import { state } from '../call/state.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
+import { FIGURES } from '../reports/figures.js';
 import { on } from '../shell/events.js';
 
 /** @import { CallAdherence } from '../types.js' */
-
-/** @type {(keyof CallAdherence)[]} */
-const SHOWN = [
-  'holds',
-  'holdChecks',
-  'longestHoldSeconds',
-  'repeatAnswers',
-  'repeatLimits',
-  'connectionLost',
-  'profanityWarnings',
-  'profanityTerminations',
-  'escalations',
-  'skippedContacts',
-];
 
 /** @type {import('./panels.js').Panel} */
 export default {
@@ -42,7 +29,7 @@ export default {
       const mine = figures && figures.callId === state.callId ? figures : null;
       list.replaceChildren(
         ...(mine
-          ? SHOWN.map((name) =>
+          ? FIGURES.map((name) =>
               h(
                 'div',
                 { class: 'adherence-figure', dataset: { figure: name } },

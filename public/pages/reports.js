@@ -9,25 +9,13 @@ import * as api from '../api.js';
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { drawCharts } from '../reports/charts.js';
+import { FIGURES } from '../reports/figures.js';
 import { clearErrors, showError } from '../shell/alerts.js';
 import { on } from '../shell/events.js';
 
 /** @import { AdherenceFigures, AdherenceReport } from '../types.js' */
 
 const DAY = 86_400_000;
-/** The figures of a row after the end reasons, in column order. @type {Exclude<keyof AdherenceFigures, 'ended' | 'calls'>[]} */
-const FIGURES = [
-  'holds',
-  'holdChecks',
-  'longestHoldSeconds',
-  'repeatAnswers',
-  'repeatLimits',
-  'connectionLost',
-  'profanityWarnings',
-  'profanityTerminations',
-  'escalations',
-  'skippedContacts',
-];
 
 /** @param {number} ms */
 const isoDay = (ms) => new Date(ms).toISOString().slice(0, 10);
