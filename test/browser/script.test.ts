@@ -108,7 +108,8 @@ describe('script page (Chromium)', () => {
 
       await page.selectOption('#try-script', 'draft');
       await page.locator('#try-draft').waitFor();
-      await page.waitForFunction(`document.querySelector('#try-draft').value !== ''`);
+      // Polled from here: a string predicate would be eval'd in the page, which its CSP refuses.
+      await expect.poll(() => page.locator('#try-draft').inputValue(), { timeout: 15_000 }).not.toBe('');
       const draft = JSON.parse(await page.locator('#try-draft').inputValue());
       draft.catalogues.ru.prompts['hold.check'].text = 'И.О., это черновик';
       await page.fill('#try-draft', JSON.stringify(draft));

@@ -133,6 +133,12 @@ const stepsArb = fc
       .slice(0, 40),
   );
 
+/** An answer, then more repeat requests than any limit set allows. */
+const REPEAT_LIMIT_STEPS = [
+  { event: { type: 'answer.given' } as CallEvent, storeFirst: false },
+  ...Array.from({ length: 6 }, () => ({ event: { type: 'customer.repeat-request' } as CallEvent, storeFirst: false })),
+];
+
 const ALL_PROMPTS = Object.keys(CATALOGUES.ru.prompts).sort();
 
 const LIMIT_SETS: CallLimits[] = [
@@ -181,7 +187,9 @@ describe("the runtime's step equals xstate's transition()", () => {
           }
           if (ours.status !== 'active') seen.ended++;
         }),
-        { numRuns: 500 },
+        // Random sequences, plus one that surely reaches the repeat limit: the coverage check
+        // below must not hang on luck (a run once missed "repeat.limit" in 500 sequences).
+        { numRuns: 500, examples: [[false, REPEAT_LIMIT_STEPS]] },
       );
 
       // Not vacuous: the sequences said every prompt the limits let the script say, armed, re-armed and cancelled

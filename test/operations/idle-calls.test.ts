@@ -79,7 +79,15 @@ describe.each(backends)('idle calls on $name', (backend) => {
       await apply(app, callId, { type: 'call.hold' });
       const history = await endedHistory(app, callId);
       const lastApi = lastApiAt(history);
-      const view = await getView(app, callId);
+      // The history row is in the store a moment before the service's cached view follows it
+      // (the commit resolves, then the cache is set); a read in that gap sees the call on hold.
+      const view = await until(
+        async () => {
+          const current = await getView(app, callId);
+          return current.status === 'ended' ? current : null;
+        },
+        { timeoutMs: 2000, message: `view of ${callId} ended` },
+      );
 
       expect(view).toMatchObject({ status: 'ended', endReason: 'abandoned', allowedEvents: [], timers: [] });
       const end = idleEnds(history);
