@@ -4,14 +4,9 @@
  * nothing, none for a refused change), capabilities' own statements, and the call's operator
  * and script version.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { CallRecord, CallStore, CreateChange, EventChange, JobRow } from '../../src/store/types.js';
-import { testDatabase } from '../support/postgres.js';
+import { standaloneBackends } from './contract/backends.js';
 import { callRecord, T0 } from './contract/changes.js';
 
 const record = callRecord;
@@ -49,44 +44,7 @@ function job(callId: string, key: string, dueAt: number, name = 'probe.task'): J
 
 const PROBE_TABLE = `CREATE TABLE IF NOT EXISTS probe_rows (id TEXT PRIMARY KEY, call_id TEXT NOT NULL, body TEXT NOT NULL)`;
 
-interface Backend {
-  name: string;
-  open(): Promise<{ store: CallStore; close(): Promise<void> }>;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'callflow-capabilities-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite file',
-    async open() {
-      const store = await openSqliteStore(join(dir, `caps-${Math.random()}.db`));
-      return { store, close: () => store.close() };
-    },
-  },
-  {
-    name: 'sqlite memory',
-    async open() {
-      const store = await openSqliteStore(':memory:');
-      return { store, close: () => store.close() };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const db = await testDatabase('capabilities');
-      const store = await openPostgresStore(db.url);
-      return {
-        store,
-        async close() {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  },
-];
+const backends = standaloneBackends('capabilities');
 
 for (const backend of backends) {
   describe(`store capabilities: ${backend.name}`, () => {

@@ -10,9 +10,6 @@
  * 0, 1, 2 and 3 checks, a hold the call ended during, one still running, calls just outside the
  * period. The expected figures are written out by hand below, from the script.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CallEventType } from '../../machines/call.events.js';
 import { createCallRuntime } from '../../machines/call.runtime.js';
@@ -20,11 +17,9 @@ import { CallService } from '../../src/calls/service.js';
 import { EscalationService } from '../../src/escalations/service.js';
 import { adherenceReport, callAdherence, reportSql } from '../../src/reports/adherence.js';
 import type { AdherenceFigures, AdherenceReport } from '../../src/reports/schema.js';
-import { openPostgresStore } from '../../src/store/postgres.js';
-import { openSqliteStore } from '../../src/store/sqlite.js';
 import type { CallStore, EventChange } from '../../src/store/types.js';
 import { beforeFirstTest } from '../support/hooks.js';
-import { testDatabase } from '../support/postgres.js';
+import { standaloneBackends } from './contract/backends.js';
 
 const S = 1_000;
 const D1 = Date.UTC(2026, 2, 2); // Monday 2 March 2026, 00:00 UTC
@@ -33,44 +28,7 @@ const D3 = D2 + 86_400 * S;
 const D4 = D3 + 86_400 * S;
 const at = (day: number, h: number, m = 0, s = 0) => day + ((h * 60 + m) * 60 + s) * S;
 
-interface Backend {
-  name: string;
-  open(): Promise<{ store: CallStore; close(): Promise<void> }>;
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'callflow-supervisor-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite file',
-    async open() {
-      const store = await openSqliteStore(join(dir, `supervisor-${Math.random()}.db`));
-      return { store, close: () => store.close() };
-    },
-  },
-  {
-    name: 'sqlite memory',
-    async open() {
-      const store = await openSqliteStore(':memory:');
-      return { store, close: () => store.close() };
-    },
-  },
-  {
-    name: 'postgres',
-    async open() {
-      const db = await testDatabase('supervisor');
-      const store = await openPostgresStore(db.url);
-      return {
-        store,
-        async close() {
-          await store.close();
-          await db.drop();
-        },
-      };
-    },
-  },
-];
+const backends = standaloneBackends('supervisor');
 
 /** The service on a clock the test moves; hold checks fire from the store's job rows. */
 class Desk {

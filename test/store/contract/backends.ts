@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll } from 'vitest';
 import { openPostgresStore } from '../../../src/store/postgres.js';
 import { openSqliteStore } from '../../../src/store/sqlite.js';
 import type { CallStore } from '../../../src/store/types.js';
@@ -95,4 +96,46 @@ export async function truncate(url: string): Promise<void> {
   } finally {
     await client.end();
   }
+}
+
+/** A store a test opens and closes itself: each a new database (file, memory, PostgreSQL). */
+export interface StandaloneBackend {
+  name: string;
+  open(): Promise<{ store: CallStore; close(): Promise<void> }>;
+}
+
+/** The three backends a capability's store test runs against; `label` names its files and databases. */
+export function standaloneBackends(label: string): StandaloneBackend[] {
+  const dir = mkdtempSync(join(tmpdir(), `callflow-${label}-`));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  return [
+    {
+      name: 'sqlite file',
+      async open() {
+        const store = await openSqliteStore(join(dir, `${label}-${Math.random()}.db`));
+        return { store, close: () => store.close() };
+      },
+    },
+    {
+      name: 'sqlite memory',
+      async open() {
+        const store = await openSqliteStore(':memory:');
+        return { store, close: () => store.close() };
+      },
+    },
+    {
+      name: 'postgres',
+      async open() {
+        const db = await testDatabase(label);
+        const store = await openPostgresStore(db.url);
+        return {
+          store,
+          async close() {
+            await store.close();
+            await db.drop();
+          },
+        };
+      },
+    },
+  ];
 }
