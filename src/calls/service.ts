@@ -237,36 +237,15 @@ export class CallService {
    * deletes the job row, so a timer fires once even when several processes claimed it.
    */
   async fireTimer(timer: JobRow): Promise<boolean> {
-    const fired = await this.attempts(
-      timer.callId,
-      async (fresh) => {
-        // A private store: the cached call is the truth. A shared one: re-read, another node may have moved it.
-        const loaded = await this.load(timer.callId, this.store.shared || fresh);
-        const pending = loaded?.record.timers.some((t) => t.timerId === timer.timerId && t.dueAt === timer.dueAt);
-        if (!loaded || !pending || loaded.record.status === 'ended') return false;
-        const runtime = this.runtimeOf(loaded.record.scriptVersion);
-        const step = withEffectIds(runtime.apply(loaded.snapshot, timer.event));
-        const applied: AppliedEvent = {
-          eventId: null,
-          fingerprint: null,
-          type: timerName(timer.event.type),
-          data: {},
-          source: 'timer',
-        };
-        const change = eventChange(loaded.record, step, applied, runtime, this.now());
+    const change = await this.applyFromJob(timer.callId, timer.event, timerName(timer.event.type), {
+      admits: async (loaded) =>
+        loaded.record.timers.some((t) => t.timerId === timer.timerId && t.dueAt === timer.dueAt),
+      mark: (change) => {
         change.firedTimer = { timerId: timer.timerId, dueAt: timer.dueAt };
-        const { view, afterCommit } = this.prepare(change);
-        if ((await this.submit(change)) !== 'ok') {
-          this.cache.delete(timer.callId);
-          return AGAIN;
-        }
-        observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
-        this.committed(change, step, view, timer.event, loaded.eventIds, afterCommit);
-        return true;
       },
-      false,
-    );
-    return fired;
+    });
+    if (change) observe(() => this.hooks.onTimerFired?.(change.history.at - timer.dueAt));
+    return change !== null;
   }
 
   /**
@@ -281,25 +260,46 @@ export class CallService {
     type: string,
     due: (record: CallRecord) => Promise<boolean>,
   ): Promise<boolean> {
+    const change = await this.applyFromJob(callId, event, type, {
+      admits: async (loaded, runtime) => runtime.allows(loaded.snapshot, event) && (await due(loaded.record)),
+    });
+    return change !== null;
+  }
+
+  /**
+   * The one path of a job's event (a machine timer, the idle end): in the call's queue, on the
+   * call as loaded (a shared store is re-read: another node may have moved it), applied when
+   * `admits` says so, committed with source `timer`. Null: not applied.
+   */
+  private applyFromJob(
+    callId: string,
+    event: { type: string },
+    type: string,
+    how: {
+      admits(loaded: Loaded, runtime: CallRuntime): Promise<boolean>;
+      mark?(change: EventChange): void;
+    },
+  ): Promise<EventChange | null> {
     return this.attempts(
       callId,
       async (fresh) => {
         const loaded = await this.load(callId, this.store.shared || fresh);
-        if (!loaded || loaded.record.status === 'ended') return false;
+        if (!loaded || loaded.record.status === 'ended') return null;
         const runtime = this.runtimeOf(loaded.record.scriptVersion);
-        if (!runtime.allows(loaded.snapshot, event) || !(await due(loaded.record))) return false;
+        if (!(await how.admits(loaded, runtime))) return null;
         const step = withEffectIds(runtime.apply(loaded.snapshot, event));
         const applied: AppliedEvent = { eventId: null, fingerprint: null, type, data: {}, source: 'timer' };
         const change = eventChange(loaded.record, step, applied, runtime, this.now());
+        how.mark?.(change);
         const { view, afterCommit } = this.prepare(change);
         if ((await this.submit(change)) !== 'ok') {
           this.cache.delete(callId);
           return AGAIN;
         }
         this.committed(change, step, view, event, loaded.eventIds, afterCommit);
-        return true;
+        return change;
       },
-      false,
+      null,
     );
   }
 
