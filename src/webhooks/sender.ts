@@ -54,8 +54,18 @@ export class Sender {
     if (literal && !this.options.allowPrivate && !isPublicAddress(literal)) {
       return { statusCode: null, error: 'PRIVATE_ADDRESS', retryAfter: null, durationMs: 0 };
     }
-    const timeout = AbortSignal.timeout(this.options.timeoutMs);
-    const abort = signal ? AbortSignal.any([timeout, signal]) : timeout;
+    // One controller and one timer per attempt: AbortSignal.timeout with AbortSignal.any cost
+    // about 2.5 % of the event loop at 2,000 deliveries/s (profiled, docs/adr/0010).
+    const controller = new AbortController();
+    const abort = controller.signal;
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, this.options.timeoutMs);
+    const stop = () => controller.abort();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', stop, { once: true });
     try {
       const response = await request(target, {
         method: 'POST',
@@ -72,7 +82,15 @@ export class Sender {
       await response.body.dump({ limit: MAX_RESPONSE_BYTES, signal: abort } as { limit: number }).catch(() => {});
       return { statusCode, error: null, retryAfter, durationMs: elapsed() };
     } catch (error) {
-      return { statusCode: null, error: errorCode(error, timeout), retryAfter: null, durationMs: elapsed() };
+      return {
+        statusCode: null,
+        error: timedOut ? 'TIMEOUT' : errorCode(error),
+        retryAfter: null,
+        durationMs: elapsed(),
+      };
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', stop);
     }
   }
 
@@ -86,8 +104,7 @@ function header(value: string | string[] | undefined): string | null {
 }
 
 /** An error as a code fit for the delivery log: its `code` (or its cause's), else its class name. */
-export function errorCode(error: unknown, timeout?: AbortSignal): string {
-  if (timeout?.aborted) return 'TIMEOUT';
+export function errorCode(error: unknown): string {
   for (
     let e = error as { code?: unknown; name?: unknown; cause?: unknown } | undefined, depth = 0;
     e && depth < 3;
