@@ -43,17 +43,19 @@ const SQL = {
   findEvent: 'SELECT * FROM history WHERE call_id = $1 AND event_id = $2',
   eventIds: 'SELECT event_id FROM history WHERE call_id = $1 AND event_id IS NOT NULL ORDER BY seq',
   // graphile-worker / pg-boss: claim due rows nobody holds, skipping rows another node is
-  // claiming right now, and lease them; a claimer that dies lets its lease run out.
+  // claiming right now, and lease them; a claimer that dies lets its lease run out. Ordered by
+  // when each row became claimable, on jobs_by_claimable: a range of due rows only, where
+  // `due_at <= $1 AND locked_until <= $1` walked every leased row that is due as well.
   claimDue: `WITH due AS (
       SELECT call_id, timer_id FROM jobs
-      WHERE due_at <= $1 AND locked_until <= $1
-      ORDER BY due_at
+      WHERE GREATEST(due_at, locked_until) <= $1
+      ORDER BY GREATEST(due_at, locked_until)
       LIMIT $2
       FOR UPDATE SKIP LOCKED
     )
     UPDATE jobs t SET locked_until = $3
     FROM due WHERE t.call_id = due.call_id AND t.timer_id = due.timer_id
-    RETURNING t.call_id, t.timer_id, t.name, t.due_at, t.event`,
+    RETURNING t.call_id, t.timer_id, t.name, t.due_at, t.event, t.locked_until`,
   // The earliest moment any row can be claimed: its due time, or the end of its lease.
   nextDue: `SELECT GREATEST(due_at, locked_until) AS due FROM jobs
     ORDER BY GREATEST(due_at, locked_until) LIMIT 1`,

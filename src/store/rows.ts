@@ -53,5 +53,7 @@ export function toTimer(row: Row, json: Json): TimerRow {
     name: row.name as string,
     dueAt: row.due_at as number,
     event: json(row.event),
+    // Only a claimed row has one that is not 0: the claim's lease, which its handler may write by.
+    ...(row.locked_until ? { lockedUntil: Number(row.locked_until) } : {}),
   };
 }

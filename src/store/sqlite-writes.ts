@@ -6,6 +6,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Row } from './rows.js';
+import { type SerializedError, serializeError } from './thread-errors.js';
 import type { CallRecord, Change, CommitOutcome, JobRow, Statement, TransactionResult } from './types.js';
 
 type CallRow = [
@@ -120,6 +121,12 @@ export interface Writes {
   finishJob(callId: string, key: string, dueAt: number): boolean;
   retryJob(callId: string, key: string, dueAt: number, nextDueAt: number): boolean;
   transaction(statements: Statement[]): TransactionResult;
+  /**
+   * Several capabilities' transactions in one commit, each in a savepoint of its own: one that
+   * fails (an expectation, a constraint) is rolled back alone and answered alone. An error that
+   * ends the whole transaction (SQLITE_FULL, an I/O error) throws, for every one of them.
+   */
+  transactions(list: Statement[][]): BatchedTransaction[];
   /** Copies the WAL into the database and truncates it to 0 bytes (busy: a reader kept it). */
   truncateWal(): { busy: number };
 }
@@ -128,6 +135,9 @@ export interface Writes {
 export type WriteCall = {
   [K in Exclude<keyof Writes, 'commit'>]: { method: K; args: Parameters<Writes[K]> };
 }[Exclude<keyof Writes, 'commit'>];
+
+/** One transaction's answer in a batch: its result, or the error it alone raised. */
+export type BatchedTransaction = { ok: true; result: TransactionResult } | { ok: false; error: SerializedError };
 
 /** Raised inside a change's savepoint to roll just that change back. */
 class ChangeConflict extends Error {}
@@ -172,10 +182,18 @@ export function prepareWrites(db: Database.Database): Writes {
     retryJob: db.prepare(
       'UPDATE jobs SET due_at = ?, locked_until = 0 WHERE call_id = ? AND timer_id = ? AND due_at = ?',
     ),
+    // Free rows and rows whose lease ran out, each arm an ordered range of jobs_by_lease_due,
+    // merged by due time. A plain `due_at <= now AND locked_until <= now` walks jobs_by_due
+    // through every leased row that is due (a webhook delivery in flight, a black-hole
+    // endpoint's pairs): 270 µs a claim at 2,000 leased rows against 38 µs (measured).
     claimDue: db.prepare(
       `UPDATE jobs SET locked_until = @leaseUntil
-       WHERE rowid IN (SELECT rowid FROM jobs WHERE due_at <= @now AND locked_until <= @now ORDER BY due_at LIMIT @limit)
-       RETURNING call_id, timer_id, name, due_at, event`,
+       WHERE rowid IN (SELECT id FROM (
+         SELECT rowid AS id, due_at FROM jobs WHERE locked_until = 0 AND due_at <= @now
+         UNION ALL
+         SELECT rowid, due_at FROM jobs WHERE locked_until > 0 AND locked_until <= @now AND due_at <= @now
+         ORDER BY due_at LIMIT @limit))
+       RETURNING call_id, timer_id, name, due_at, event, locked_until`,
     ),
   };
   // Other capabilities' statements, prepared once per text.
@@ -251,6 +269,18 @@ export function prepareWrites(db: Database.Database): Writes {
     }
     return { ok: true, results };
   });
+  const runTransactions = db.transaction((list: Statement[][]): BatchedTransaction[] =>
+    list.map((statements) => {
+      try {
+        return { ok: true, result: runTransaction(statements) }; // nested: a savepoint
+      } catch (error) {
+        // SQLite ended the outer transaction itself: nothing of the batch can commit.
+        if (!db.inTransaction) throw error;
+        if (error instanceof StatementExpectation) return { ok: true, result: { ok: false, failedAt: error.failedAt } };
+        return { ok: false, error: serializeError(error) };
+      }
+    }),
+  );
   const writeEach = db.transaction((ops: WriteOp[]): CommitOutcome[] =>
     ops.map((op) => {
       try {
@@ -297,6 +327,9 @@ export function prepareWrites(db: Database.Database): Writes {
         if (error instanceof StatementExpectation) return { ok: false, failedAt: error.failedAt };
         throw error;
       }
+    },
+    transactions(list) {
+      return runTransactions.immediate(list);
     },
   };
 }

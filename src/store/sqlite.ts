@@ -10,6 +10,7 @@ import { ConfigError } from '../config.js';
 import { parseJson, type Row, toCall, toHistory, toTimer } from './rows.js';
 import { startCheckpointer } from './sqlite-checkpointer.js';
 import { PROBE_TABLE_SQL } from './sqlite-probe.js';
+import { TransactionBatch } from './sqlite-transaction-batch.js';
 import { inThreadWriter, startWriterThread, type Writer } from './sqlite-writer.js';
 import { configureConnection, toWriteOp } from './sqlite-writes.js';
 import type { CallStatus, CallStore, ListQuery } from './types.js';
@@ -192,6 +193,7 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
     db.close();
     throw error;
   }
+  const transactions = new TransactionBatch((list) => writer.call({ method: 'transactions', args: [list] }));
 
   // This connection only reads (WAL readers never wait for the writer); a read after a commit
   // was acknowledged sees it.
@@ -284,7 +286,7 @@ export async function openSqliteStore(location: string, options: SqliteOptions =
       return readStatement(text).all(...params) as Row[];
     },
     async transaction(statements) {
-      return writer.call({ method: 'transaction', args: [statements] });
+      return transactions.submit(statements);
     },
     // One process owns the file: every change is its own, and it tells its subscribers itself.
     async listen() {

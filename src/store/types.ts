@@ -22,6 +22,11 @@ export interface TimerRow {
   name: string;
   dueAt: number;
   event: { type: string } & Record<string, unknown>;
+  /**
+   * On a row from claimDueTimers: when the claim's lease ends (the row's `locked_until`). A
+   * handler that holds the job by its lease (webhook delivery) writes conditionally on it.
+   */
+  lockedUntil?: number;
 }
 
 /** A job of any task: the same row. */

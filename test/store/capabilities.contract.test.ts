@@ -83,7 +83,10 @@ for (const backend of backends) {
       const callId = nextId('job');
       await store.scheduleJob(job(callId, 'k', T0 + 100), 'replace');
       await store.scheduleJob(job(callId, 'k', T0 + 500), 'keep');
-      expect(await store.claimDueTimers(T0 + 200, 10, 1_000)).toEqual([job(callId, 'k', T0 + 100)]);
+      // A claimed row carries its lease's end: claim time + lease.
+      expect(await store.claimDueTimers(T0 + 200, 10, 1_000)).toEqual([
+        { ...job(callId, 'k', T0 + 100), lockedUntil: T0 + 1_200 },
+      ]);
       // Claimed: not handed out again during the lease.
       expect(await store.claimDueTimers(T0 + 300, 10, 1_000)).toEqual([]);
       // A retry for the claimed due time moves it and frees the claim; a stale one does nothing.
@@ -91,7 +94,7 @@ for (const backend of backends) {
       expect(await store.retryJob({ callId, timerId: 'k', dueAt: T0 + 100 }, T0 + 400)).toBe(true);
       expect(await store.claimDueTimers(T0 + 350, 10, 1_000)).toEqual([]);
       const [again] = await store.claimDueTimers(T0 + 450, 10, 1_000);
-      expect(again).toEqual(job(callId, 'k', T0 + 400));
+      expect(again).toEqual({ ...job(callId, 'k', T0 + 400), lockedUntil: T0 + 1_450 });
       // Rescheduled meanwhile (replace): finishing the old claim leaves the new one.
       await store.scheduleJob(job(callId, 'k', T0 + 900), 'replace');
       expect(await store.finishJob({ callId, timerId: 'k', dueAt: T0 + 400 })).toBe(false);
@@ -191,6 +194,43 @@ for (const backend of backends) {
         ]),
       ).rejects.toThrow();
       expect(await store.query('SELECT body FROM probe_rows WHERE id = ?', [id])).toEqual([{ body: 'two' }]);
+    });
+
+    it('transactions asked for at once are each all or nothing on their own', async () => {
+      // SQLite commits them together (sqlite-transaction-batch.ts), each in a savepoint.
+      const [a, b, c, d] = [nextId('many'), nextId('many'), nextId('many'), nextId('many')];
+      const insert = (id: string, body: string) => ({
+        sql: 'INSERT INTO probe_rows (id, call_id, body) VALUES (?, ?, ?)',
+        params: [id, 'c', body],
+      });
+      await store.transaction([insert(d, 'kept')]);
+      const answers = await Promise.allSettled([
+        store.transaction([insert(a, 'one')]),
+        store.transaction([
+          insert(b, 'two'),
+          { sql: 'DELETE FROM probe_rows WHERE id = ?', params: ['nobody'], expectChanges: 1 },
+        ]),
+        store.transaction([insert(c, 'three'), insert(d, 'duplicate')]),
+        store.transaction([{ sql: 'SELECT body FROM probe_rows WHERE id = ?', params: [a] }]),
+      ]);
+      expect(answers[0]).toEqual({ status: 'fulfilled', value: { ok: true, results: [{ changes: 1, rows: [] }] } });
+      expect(answers[1]).toEqual({ status: 'fulfilled', value: { ok: false, failedAt: 1 } });
+      expect(answers[2].status).toBe('rejected');
+      // The fourth sees the first (they run in the order asked), not what the others undid.
+      expect(answers[3]).toEqual({
+        status: 'fulfilled',
+        value: { ok: true, results: [{ changes: 1, rows: [{ body: 'one' }] }] },
+      });
+      const rows = await store.query('SELECT id, body FROM probe_rows WHERE id IN (?, ?, ?, ?) ORDER BY body', [
+        a,
+        b,
+        c,
+        d,
+      ]);
+      expect(rows).toEqual([
+        { id: d, body: 'kept' },
+        { id: a, body: 'one' },
+      ]);
     });
   });
 }

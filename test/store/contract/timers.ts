@@ -50,6 +50,8 @@ export function timersContract(subject: StoreUnderTest): void {
           name: 'hold.check',
           dueAt: T0 + 1000,
           event: { type: 'xstate.after.holdCheck.call.hold' },
+          // The claim's lease end, which a handler holding the job by its lease writes by.
+          lockedUntil: T0 + 2500 + 10_000,
         },
       ]);
       expect((await store.claimDueTimers(T0 + 2500, 10, 10_000)).map((t) => t.callId)).toEqual(['c2']);
