@@ -20,6 +20,12 @@ export interface JobWorkerOptions {
   batchSize?: number;
   /** Longest sleep: bounds how late a timer armed by another process (missed notification) fires. */
   maxSleepMs?: number;
+  /**
+   * Shortest time from one claim to the next when jobs keep coming due while the worker runs:
+   * under load every change that schedules a job (a webhook message) would otherwise start
+   * another claim as soon as the last one ends, mostly to find nothing new.
+   */
+  claimGapMs?: number;
   now?: () => number;
   /** Resolves when the store serves (at once when it does): while it is down the worker waits. */
   whenStoreUp?: () => Promise<void>;
@@ -34,10 +40,12 @@ export class JobWorker {
   private running: Promise<void> | null = null;
   private again = false;
   private stopped = true;
+  private lastClaimAt = Number.NEGATIVE_INFINITY;
   /** How long a claim keeps a job from other processes (a handler that needs longer extends it). */
   readonly leaseMs: number;
   private readonly batchSize: number;
   private readonly maxSleepMs: number;
+  private readonly claimGapMs: number;
   private readonly now: () => number;
   private readonly onError: (error: unknown) => void;
   private readonly whenStoreUp: () => Promise<void>;
@@ -49,6 +57,7 @@ export class JobWorker {
     this.leaseMs = options.leaseMs ?? 30_000;
     this.batchSize = options.batchSize ?? 500;
     this.maxSleepMs = options.maxSleepMs ?? 60_000;
+    this.claimGapMs = options.claimGapMs ?? 0;
     this.now = options.now ?? Date.now;
     this.onError = options.onError ?? (() => {});
     this.whenStoreUp = options.whenStoreUp ?? (() => Promise.resolve());
@@ -72,7 +81,7 @@ export class JobWorker {
 
   /** A job due at `dueAt` was scheduled (here or, via notification, elsewhere). */
   scheduled(dueAt: number): void {
-    if (!this.stopped && dueAt < this.wakeAt) this.wake(dueAt);
+    if (!this.stopped && this.claimableAt(dueAt) < this.wakeAt) this.wake(dueAt);
   }
 
   async stop(): Promise<void> {
@@ -82,11 +91,17 @@ export class JobWorker {
     await this.running;
   }
 
-  private wake(at: number): void {
+  private wake(dueAt: number): void {
     if (this.sleep) clearTimeout(this.sleep);
+    const at = this.claimableAt(dueAt);
     this.wakeAt = at;
     const delay = Math.min(Math.max(0, at - this.now()), this.maxSleepMs);
     this.sleep = setTimeout(() => this.tick(), delay);
+  }
+
+  /** When a job due at `dueAt` is next claimed: its due time, or claimGapMs after the last claim. */
+  private claimableAt(dueAt: number): number {
+    return Math.max(dueAt, this.lastClaimAt + this.claimGapMs);
   }
 
   private tick(): void {
@@ -117,9 +132,12 @@ export class JobWorker {
   private async fireDue(): Promise<void> {
     for (;;) {
       if (this.stopped) return;
-      const due = await this.store.claimDueTimers(this.now(), this.batchSize, this.leaseMs);
+      this.lastClaimAt = this.now();
+      const due = await this.store.claimDueTimers(this.lastClaimAt, this.batchSize, this.leaseMs);
       if (due.length === 0 || this.stopped) break;
       await Promise.all(due.map((job) => this.run(job)));
+      // A short batch took all that was due: what came due since waits for the next wake.
+      if (due.length < this.batchSize) break;
     }
     if (this.stopped) return;
     const next = await this.store.nextTimerDue();

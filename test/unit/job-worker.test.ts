@@ -87,6 +87,34 @@ describe('JobWorker', () => {
     await worker.stop();
   });
 
+  it('leaves at least claimGapMs between claims while jobs keep coming due', async () => {
+    const jobs: JobRow[] = [];
+    const { store } = jobStore(jobs);
+    const claims: number[] = [];
+    const claim = store.claimDueTimers.bind(store);
+    store.claimDueTimers = async (now, limit, leaseMs) => {
+      claims.push(now);
+      // Slow enough that the next job is scheduled while this claim runs.
+      await new Promise((r) => setTimeout(r, 2));
+      return claim(now, limit, leaseMs);
+    };
+    const ran: string[] = [];
+    const worker = new JobWorker(store, { claimGapMs: 40 });
+    worker.handle('t', async (j) => void ran.push(j.timerId));
+    worker.start();
+    for (let i = 0; i < 20; i++) {
+      jobs.push(job(`j${i}`, 't', Date.now()));
+      worker.scheduled(Date.now());
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => ran.length === 20, { timeoutMs: 2_000 });
+    const gaps = claims.slice(1).map((at, i) => at - (claims[i] as number));
+    // 100 ms of jobs arriving every 5 ms: a claim each without the gap, about 3 with it.
+    expect(claims.length).toBeLessThanOrEqual(6);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(39);
+    await worker.stop();
+  });
+
   it('waits while the store is down, then runs what came due', async () => {
     const { store } = jobStore([job('d', 't', Date.now() - 1)]);
     let up!: () => void;
