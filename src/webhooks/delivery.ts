@@ -179,25 +179,36 @@ export class Deliveries {
     lane.started = true;
     const { store } = this.options;
     const { callId, timerId } = lane.job;
-    let token = this.now() + this.leaseMs;
-    // The lease and the pair's first message in one round trip.
-    const taken = await store.transaction([
-      {
-        sql: SQL.takeLease,
-        params: [
-          token,
-          callId,
-          timerId,
-          lane.job.dueAt,
-          Math.max(this.now(), lane.claimedAt + this.options.claimLeaseMs),
-        ],
-        expectChanges: 1,
-      },
-      this.nextPending(lane.endpointId, callId),
-    ]);
-    if (!taken.ok) return; // moved, finished or taken by another node meanwhile
+    let token: number;
     /** The pair's oldest pending message as last read; undefined: read it again. */
-    let message: Pending | null | undefined = pendingOf(taken);
+    let message: Pending | null | undefined;
+    const claimed = lane.job.lockedUntil;
+    if (claimed !== undefined && claimed - this.now() >= this.leaseMs) {
+      // The worker's claim still has an attempt's lease left: the lane holds the job by it, and
+      // the first write (renewing it) fails if the claim was lost. No write of its own first.
+      token = claimed;
+      message = undefined;
+    } else {
+      // Claimed long ago (the lane waited for a slot): a lease of its own, and the pair's first
+      // message, in one round trip.
+      token = this.now() + this.leaseMs;
+      const taken = await store.transaction([
+        {
+          sql: SQL.takeLease,
+          params: [
+            token,
+            callId,
+            timerId,
+            lane.job.dueAt,
+            Math.max(this.now(), lane.claimedAt + this.options.claimLeaseMs),
+          ],
+          expectChanges: 1,
+        },
+        this.nextPending(lane.endpointId, callId),
+      ]);
+      if (!taken.ok) return; // moved, finished or taken by another node meanwhile
+      message = pendingOf(taken);
+    }
 
     for (;;) {
       if (this.closing) {
