@@ -61,6 +61,8 @@ export interface FreeswitchConfig {
 export interface WebhookConfig {
   /** Delays before each retry, ms: one attempt, then one more per entry, then `failed`. */
   retryScheduleMs: number[];
+  /** Attempts at once to one endpoint (and its pooled connections). */
+  concurrencyPerEndpoint: number;
   /** Deliver to loopback, private, link-local and unique-local addresses (tests, a private network). */
   allowPrivate: boolean;
   /** An attempt that has no 2xx answer within this is a failure. */
@@ -184,6 +186,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryScheduleMs: retrySchedule(env.WEBHOOK_RETRY_SCHEDULE),
       allowPrivate: flag(env, 'WEBHOOK_ALLOW_PRIVATE', false),
       timeoutMs: Math.round(positive(env, 'WEBHOOK_TIMEOUT_SECONDS', 10) * 1000),
+      concurrencyPerEndpoint: integer(env, 'WEBHOOK_CONCURRENCY', 64, 1, 1024),
     },
     idleCallSeconds: bounded(env, 'IDLE_CALL_SECONDS', 7200, 'seconds', 30 * 86_400),
     retentionDays: bounded(env, 'RETENTION_DAYS', 30, 'days', 36_500),

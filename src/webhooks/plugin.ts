@@ -19,9 +19,8 @@ import {
 import type { WebhookType } from './schemas.js';
 import { Sender } from './sender.js';
 
-/** Attempts at once to one endpoint (also its pooled connections), and to all. */
-const PER_ENDPOINT = 16;
-const TOTAL = 256;
+/** Attempts at once to all endpoints (to one: WEBHOOK_CONCURRENCY). */
+const TOTAL = 1024;
 /** On shutdown, attempts in flight get this long to finish before they are cut off. */
 const STOP_GRACE_MS = 2_000;
 
@@ -55,7 +54,7 @@ export default fp(
     const sender = new Sender({
       timeoutMs: settings.timeoutMs,
       allowPrivate: settings.allowPrivate,
-      connectionsPerOrigin: PER_ENDPOINT,
+      connectionsPerOrigin: settings.concurrencyPerEndpoint,
     });
     const deliveries = new Deliveries({
       store,
@@ -65,7 +64,7 @@ export default fp(
       timeoutMs: settings.timeoutMs,
       claimLeaseMs: jobs.leaseMs,
       scheduled: (dueAt) => jobs.scheduled(dueAt),
-      perEndpoint: PER_ENDPOINT,
+      perEndpoint: settings.concurrencyPerEndpoint,
       total: TOTAL,
       hooks: { attempted: (result, outcome) => metrics.attempted(result, outcome) },
       onError: (error) => app.log.error({ err: error }, 'webhook delivery failed'),

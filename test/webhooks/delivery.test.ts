@@ -388,7 +388,11 @@ describe('isolation', () => {
     fast = await startReceiver();
     dead = await startReceiver();
     dead.answer(() => ({ hang: true }));
-    app = await buildTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', WEBHOOK_TIMEOUT_SECONDS: '10' });
+    app = await buildTestApp({
+      WEBHOOK_ALLOW_PRIVATE: 'true',
+      WEBHOOK_TIMEOUT_SECONDS: '10',
+      WEBHOOK_CONCURRENCY: '16',
+    });
     deadId = (await subscribe(app, dead)).id;
     await subscribe(app, fast);
   });
@@ -406,7 +410,7 @@ describe('isolation', () => {
     // event path answered and the fast endpoint got everything, long before any timeout.
     await until(() => fast.received.length >= 80, { timeoutMs: 9_000, message: 'the fast endpoint got all' });
     // ... while every attempt to the dead one still hangs in its first try (none timed out yet),
-    // at most its 16 slots of them.
+    // at most its 16 slots (WEBHOOK_CONCURRENCY) of them.
     expect((await deliveries(app, deadId)).every((d) => d.attempts.length === 0)).toBe(true);
     expect(dead.received.length).toBeGreaterThan(0);
     expect(dead.received.length).toBeLessThanOrEqual(16);

@@ -188,6 +188,7 @@ describe('settings', () => {
       retryScheduleMs: [5_000, 30_000, 120_000, 600_000, 1_800_000, 3_600_000, 10_800_000, 21_600_000],
       allowPrivate: false,
       timeoutMs: 10_000,
+      concurrencyPerEndpoint: 64,
     });
     expect(loadConfig({ WEBHOOK_RETRY_SCHEDULE: '0.1, 0.25,2' }).webhooks.retryScheduleMs).toEqual([100, 250, 2_000]);
     for (const bad of ['5,,30', 'five', '0', '-1', '5,1e9', Array.from({ length: 21 }, () => '1').join(',')]) {
@@ -202,5 +203,12 @@ describe('settings', () => {
     expect(() => loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'yes' })).toThrow(/WEBHOOK_ALLOW_PRIVATE/);
     expect(loadConfig({ WEBHOOK_TIMEOUT_SECONDS: '0.5' }).webhooks.timeoutMs).toBe(500);
     expect(() => loadConfig({ WEBHOOK_TIMEOUT_SECONDS: '0' })).toThrow(/WEBHOOK_TIMEOUT_SECONDS/);
+  });
+
+  it('WEBHOOK_CONCURRENCY is an integer from 1 to 1024, 64 by default', () => {
+    expect(loadConfig({}).webhooks.concurrencyPerEndpoint).toBe(64);
+    expect(loadConfig({ WEBHOOK_CONCURRENCY: '4' }).webhooks.concurrencyPerEndpoint).toBe(4);
+    for (const bad of ['0', '1025', '2.5', 'many', '-1'])
+      expect(() => loadConfig({ WEBHOOK_CONCURRENCY: bad }), bad).toThrow(/WEBHOOK_CONCURRENCY/);
   });
 });
