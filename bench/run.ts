@@ -702,10 +702,22 @@ function printTables(): void {
       '',
       `WEBHOOKS: POST /v1/calls/:id/events on SQLite, ${plan.webhooks.connections} conns, ${plan.webhooks.rounds} round(s), ratio to no endpoint in the same round`,
       table(
-        ['target', 'req/s', 'p99 ms', 'CPU µs/req', 'ratio', 'CPU ratio', `goal >= ${WEBHOOK_GOALS.throughputRatio}`],
+        [
+          'target',
+          'req/s',
+          'events',
+          'delivered',
+          'p99 ms',
+          'CPU µs/req',
+          'ratio',
+          'CPU ratio',
+          `goal >= ${WEBHOOK_GOALS.throughputRatio}`,
+        ],
         w.summary.map((s) => [
           s.label,
           spreadText(s.rps),
+          spreadText(s.events),
+          s.mode === 'none' ? '' : spreadText(s.delivered),
           spreadText(s.p99, 1),
           spreadText(s.cpuUs),
           s.ratio ? spreadText(s.ratio, 2) : '1',
@@ -713,6 +725,7 @@ function printTables(): void {
           s.ratio ? verdict(s.ratio.median >= WEBHOOK_GOALS.throughputRatio) : '',
         ]),
       ),
+      'events: answered in the measured window; delivered: messages the receiver got in warm-up and window (more than the events when delivery keeps up)',
       `delivery latency, change to the receiver's answer, at ${num(w.latency.rate)} events/s offered (${num(w.latency.eventRps)} answered) for ${w.latency.seconds} s: ${num(w.latency.deliveredMs.n)} deliveries, p50 ${num(w.latency.deliveredMs.p50, 1)} ms, p99 ${num(w.latency.deliveredMs.p99, 1)} ms, max ${num(w.latency.deliveredMs.max, 1)} ms`,
     );
   }

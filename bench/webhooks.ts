@@ -40,6 +40,9 @@ export interface WebhookResult {
     mode: Mode;
     label: string;
     rps: Spread;
+    /** Events answered in the measured window, and messages the receiver got in warm-up and window. */
+    events: Spread;
+    delivered: Spread;
     p99: Spread;
     cpuUs: Spread;
     ratio: Spread | null;
@@ -123,6 +126,8 @@ export async function measureWebhooks(
       mode,
       label: LABELS[mode],
       rps: spread(mine.map((r) => r.rps)),
+      events: spread(mine.map((r) => r.requests)),
+      delivered: spread(mine.map((r) => r.delivered)),
       p99: spread(mine.map((r) => r.latencyMs.p99)),
       cpuUs: spread(mine.map((r) => r.cpuUsPerRequest ?? Number.NaN)),
       ratio: mode === 'none' ? null : spread(mine.map((r) => r.rps / (base(r.round)?.rps ?? Number.NaN))),
