@@ -3,7 +3,8 @@
  * reference `standardwebhooks` library verifies each), shaped as the SPEC says and in version
  * order; retries keep the message id; a receiver that never answers ends in `failed`; 410
  * disables; Retry-After is honoured; a dead endpoint never holds up another; the delivery log
- * records every attempt and never the customer's name.
+ * records every attempt and never the customer's name; a call ended by its idle job sends its
+ * call.ended.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { apply, getHistory, getView, sleep, until, type View } from '../support/api.js';
@@ -436,5 +437,38 @@ describe('isolation', () => {
     // The dead endpoint's messages are due and waiting.
     expect(sampleValue(scrape, 'callflow_webhook_backlog_seconds')).toBeGreaterThan(0);
     expect(sampleValue(scrape, 'callflow_webhook_pending_messages')).toBeGreaterThan(0);
+  });
+});
+
+describe('a call that ends by itself', () => {
+  let app: TestApp;
+  let receiver: Receiver;
+  beforeAll(async () => {
+    receiver = await startReceiver();
+    app = await buildTestApp({ WEBHOOK_ALLOW_PRIVATE: 'true', IDLE_CALL_SECONDS: '0.8' });
+    await subscribe(app, receiver, { types: ['call.ended'] });
+  });
+  afterAll(async () => {
+    await app.close();
+    await receiver.close();
+  });
+
+  it('an idle call ended by its job sends call.ended, signed, with the stored end', async () => {
+    const id = callId('idle');
+    await post(app, '/v1/calls', { callId: id });
+    const [ended] = await until(() => (ofCall(receiver, id).length > 0 ? ofCall(receiver, id) : null), {
+      timeoutMs: 6_000,
+      message: 'call.ended of the idle end',
+    });
+    expect(receiver.unverified).toEqual([]);
+    const view = await getView(app, id);
+    expect(view).toMatchObject({ status: 'ended', endReason: 'abandoned' });
+    expect(ended?.message.type).toBe('call.ended');
+    expect(ended?.message.data.call).toEqual(view);
+    const event = ended?.message.data.event as { type: string; seq: number };
+    expect(event).toMatchObject({ type: 'call.idle', seq: view.version });
+    // Once: the end is one change, and a later hold check or idle firing finds the call ended.
+    await sleep(1_200);
+    expect(ofCall(receiver, id)).toHaveLength(1);
   });
 });
