@@ -3,8 +3,8 @@
  * erasures...), as the group committer does for call changes: the transactions asked for while
  * the writer is busy with the last batch go to it together, one message and one commit, each in
  * a savepoint of its own (sqlite-writes.ts `transactions`). Alone, each was a commit of its own
- * with its pages written to the WAL again: at 2,000 webhook deliveries a second, two of every
- * three commits the writer made (docs/adr/0010).
+ * with its pages written to the WAL again: with an answering endpoint, one or two for every
+ * message delivered, beside the events' group commits (docs/adr/0010).
  */
 import type { BatchedTransaction } from './sqlite-writes.js';
 import { reviveError } from './thread-errors.js';
