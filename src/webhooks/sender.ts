@@ -5,7 +5,7 @@
  * PRIVATE_ADDRESS...): never a message text or a body, which could carry anything.
  */
 import { performance } from 'node:perf_hooks';
-import { Agent, request } from 'undici';
+import { Agent } from 'undici';
 import { guardedLookup, isPublicAddress, literalAddress } from './address-policy.js';
 
 /** Response bytes read before the rest is dropped (SPEC §7). */
@@ -54,44 +54,77 @@ export class Sender {
     if (literal && !this.options.allowPrivate && !isPublicAddress(literal)) {
       return { statusCode: null, error: 'PRIVATE_ADDRESS', retryAfter: null, durationMs: 0 };
     }
-    // One controller and one timer per attempt: AbortSignal.timeout with AbortSignal.any cost
-    // about 2.5 % of the event loop at 2,000 deliveries/s (profiled, docs/adr/0010).
-    const controller = new AbortController();
-    const abort = controller.signal;
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      controller.abort();
-    }, this.options.timeoutMs);
-    const stop = () => controller.abort();
-    if (signal?.aborted) controller.abort();
-    else signal?.addEventListener('abort', stop, { once: true });
-    try {
-      const response = await request(target, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'callflow-webhooks', ...headers },
-        body,
-        dispatcher: this.agent,
-        signal: abort,
-        maxRedirections: 0,
-      });
-      const statusCode = response.statusCode;
-      const retryAfter = header(response.headers['retry-after']);
-      // The status decides; the body is drained (so the connection can be reused) up to the cap.
-      // (undici 6 takes a signal here; its types do not say so yet)
-      await response.body.dump({ limit: MAX_RESPONSE_BYTES, signal: abort } as { limit: number }).catch(() => {});
-      return { statusCode, error: null, retryAfter, durationMs: elapsed() };
-    } catch (error) {
-      return {
-        statusCode: null,
-        error: timedOut ? 'TIMEOUT' : errorCode(error),
-        retryAfter: null,
-        durationMs: elapsed(),
+    // undici's dispatch with a handler of our own: only the status and Retry-After are read, the
+    // body is counted and dropped, no stream. 34 against 79 µs of CPU a request with `request`
+    // and `body.dump` (warm, 8,000 requests to a local server, docs/adr/0010).
+    return new Promise<AttemptResult>((resolve) => {
+      let statusCode: number | null = null;
+      let retryAfter: string | null = null;
+      let bytes = 0;
+      let done = false;
+      let abortRequest: ((error?: Error) => void) | null = null;
+      let abortWanted = false;
+      const cancel = () => {
+        if (abortRequest) abortRequest(new Error('attempt ended'));
+        else abortWanted = true; // still queued for a connection: cut it off when it starts
       };
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', stop);
-    }
+      const finish = (error: string | null) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', onStop);
+        resolve({ statusCode, error: statusCode === null ? error : null, retryAfter, durationMs: elapsed() });
+      };
+      // The status decides: once it came, a timeout, a stop or a body past the cap only ends the
+      // connection (undici's headersTimeout and bodyTimeout back this timer up).
+      const timer = setTimeout(() => {
+        finish('TIMEOUT');
+        cancel();
+      }, this.options.timeoutMs);
+      const onStop = () => {
+        finish('ABORTED');
+        cancel();
+      };
+      if (signal?.aborted) {
+        onStop();
+        return;
+      }
+      signal?.addEventListener('abort', onStop, { once: true });
+      this.agent.dispatch(
+        {
+          origin: target.origin,
+          path: `${target.pathname}${target.search}`,
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'user-agent': 'callflow-webhooks', ...headers },
+          body,
+        },
+        {
+          onConnect(abort) {
+            abortRequest = abort;
+            if (abortWanted || done) abort(new Error('attempt ended'));
+          },
+          onHeaders(status, rawHeaders) {
+            statusCode = status;
+            retryAfter = rawHeader(rawHeaders, 'retry-after');
+            return true;
+          },
+          onData(chunk) {
+            bytes += chunk.length;
+            if (bytes > MAX_RESPONSE_BYTES) {
+              finish(null);
+              cancel();
+            }
+            return true;
+          },
+          onComplete() {
+            finish(null);
+          },
+          onError(error) {
+            finish(errorCode(error));
+          },
+        },
+      );
+    });
   }
 
   async close(): Promise<void> {
@@ -99,8 +132,13 @@ export class Sender {
   }
 }
 
-function header(value: string | string[] | undefined): string | null {
-  return Array.isArray(value) ? (value[0] ?? null) : (value ?? null);
+/** A header of a raw list (name, value, name, value...), the first one of that name. */
+function rawHeader(raw: Buffer[] | string[] | null, name: string): string | null {
+  if (!raw) return null;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    if (String(raw[i]).toLowerCase() === name) return String(raw[i + 1]);
+  }
+  return null;
 }
 
 /** An error as a code fit for the delivery log: its `code` (or its cause's), else its class name. */

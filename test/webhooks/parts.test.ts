@@ -3,13 +3,15 @@
  * policy (also where a delivery connects), the signature against the reference library, the
  * concurrency limiter, and the settings.
  */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { isPublicAddress } from '../../src/webhooks/address-policy.js';
 import { KeyedLimiter } from '../../src/webhooks/limiter.js';
 import { decide, MAX_RETRY_AFTER_MS, retryAfterMs } from '../../src/webhooks/retry-policy.js';
-import { Sender } from '../../src/webhooks/sender.js';
+import { MAX_RESPONSE_BYTES, Sender } from '../../src/webhooks/sender.js';
 import { newSecret, secretBytes, signedHeaders } from '../../src/webhooks/signing.js';
 import { sleep } from '../support/api.js';
 import { startReceiver } from '../support/webhook-receiver.js';
@@ -108,6 +110,34 @@ describe('address policy', () => {
       await strict.close();
       await open.close();
       await receiver.close();
+    }
+  });
+
+  it('reads an answer up to 64 KB: a receiver that sends more and never ends is left at once, its status kept', async () => {
+    let bytesSent = 0;
+    const server = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        const chunk = 'x'.repeat(16 * 1024);
+        // 128 KB, then the response stays open.
+        for (let i = 0; i < 8; i++) res.write(chunk);
+        bytesSent = 8 * chunk.length;
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const sender = new Sender({ timeoutMs: 3_000, allowPrivate: true, connectionsPerOrigin: 1 });
+    try {
+      const answered = await sender.attempt(`http://127.0.0.1:${port}/hook`, {}, '{}');
+      expect(answered).toMatchObject({ statusCode: 200, error: null });
+      expect(bytesSent).toBeGreaterThan(MAX_RESPONSE_BYTES);
+      // Not held until the timeout by a body that never ends.
+      expect(answered.durationMs).toBeLessThan(1_500);
+    } finally {
+      await sender.close();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     }
   });
 
