@@ -192,6 +192,7 @@ export default {
       render();
       if (shown) void drawCharts(canvases, shown.byDay, shown.byOperator);
     });
+    on('token', () => void load());
     void load();
   },
 };

@@ -440,6 +440,7 @@ export default {
       setStatus(ui.status.dataset.status ?? 'offline');
       render();
     });
+    on('token', openStream);
     openStream();
     render();
   },

@@ -178,6 +178,7 @@ function mount(panel) {
   $('#try-script').addEventListener('change', () => chooseScript().catch(showError));
   $('#try-run').addEventListener('click', () => void run());
   on('locale', () => void loadChoices().catch(showError));
+  on('token', () => void loadChoices().catch(showError));
   return loadChoices().catch(showError);
 }
 

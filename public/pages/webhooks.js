@@ -8,6 +8,7 @@ import { listWebhookDeliveries, listWebhooks, retryWebhookDelivery } from '../ap
 import { h } from '../dom.js';
 import { t } from '../i18n.js';
 import { showError } from '../shell/alerts.js';
+import { on } from '../shell/events.js';
 
 /** Deliveries shown per endpoint (the newest). */
 const RECENT = 20;
@@ -131,6 +132,7 @@ export default {
       ),
       list,
     );
+    on('token', () => void refresh());
   },
   show() {
     void refresh();

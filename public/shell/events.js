@@ -15,6 +15,7 @@
  * @property {string} locale         the UI language changed
  * @property {string} page           the page shown (its nav id)
  * @property {StreamedSuggestion} suggestion a transcript suggestion for the chosen call, from its stream
+ * @property {undefined} token       a new API token was saved: what was refused without it may be asked again
  */
 
 /** @import { StreamedSuggestion } from '../types.js' */

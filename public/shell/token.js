@@ -4,6 +4,7 @@ import * as api from '../api.js';
 import { $ } from '../dom.js';
 import { t } from '../i18n.js';
 import { clearErrors } from './alerts.js';
+import { emit } from './events.js';
 
 /** @param {string} [message] */
 export function showTokenForm(message) {
@@ -13,7 +14,9 @@ export function showTokenForm(message) {
 }
 
 /**
- * @param {() => void} onToken called once a token is saved: the page loads again with it
+ * @param {() => void} onToken called once a token is saved: the page loads again with it. Pages
+ * that read their own data (the desk, the report, the webhooks) hear `token` and read it again:
+ * a page opened by its address was refused before the token was typed.
  */
 export function bindTokenForm(onToken) {
   const form = $('#token-form', HTMLFormElement);
@@ -29,6 +32,7 @@ export function bindTokenForm(onToken) {
     form.hidden = true;
     clearErrors();
     onToken();
+    emit('token', undefined);
   });
   $('#token-clear').addEventListener('click', () => {
     api.setToken('');
