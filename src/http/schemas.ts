@@ -128,7 +128,14 @@ export const Problem = Type.Object(
   { title: 'Problem (RFC 9457)' },
 );
 
-/** Error responses a route may give, all problem+json. */
+/**
+ * Error responses a route may give, all problem+json: declared under that media type, so the
+ * OpenAPI tells a client generator what the error handler actually sends.
+ */
 export function problems(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, Problem]));
+  const response = {
+    description: 'A problem (RFC 9457)',
+    content: { 'application/problem+json': { schema: Problem } },
+  };
+  return Object.fromEntries(statuses.map((s) => [s, response]));
 }

@@ -49,7 +49,11 @@ export default fp<AuthOptions>(
       // The OpenAPI says who may call it and what a refusal looks like.
       if (route.schema) {
         const roles = rolesThatMay(role).join(', ');
-        route.schema.description = [route.schema.description, `Roles: ${roles}.`].filter(Boolean).join(' ');
+        const rolesLine = `Roles: ${roles}.`;
+        // The HEAD route Fastify adds for a GET shares its schema: say it once.
+        if (!route.schema.description?.endsWith(rolesLine)) {
+          route.schema.description = [route.schema.description, rolesLine].filter(Boolean).join(' ');
+        }
         route.schema.security = [{ bearer: [] }];
         const response = (route.schema.response ?? {}) as Record<string, unknown>;
         route.schema.response = { ...problems(401, 403, 429), ...response };

@@ -108,6 +108,25 @@ describe('health, readiness, metrics, docs', () => {
     ];
     for (const [path, method] of expected) expect(doc.paths[path], `${method} ${path}`).toHaveProperty(method);
   });
+
+  it("/docs/json declares errors as application/problem+json and says each route's roles once", async () => {
+    const doc = (await app.inject({ method: 'GET', url: '/docs/json' })).json() as {
+      paths: Record<string, Record<string, { description?: string; responses: Record<string, { content?: object }> }>>;
+    };
+    let errors = 0;
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      if (!path.startsWith('/v1/')) continue;
+      for (const [method, operation] of Object.entries(operations)) {
+        expect(operation.description?.match(/Roles:/g), `${method} ${path}`).toHaveLength(1);
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (Number(status) < 400 || !response.content) continue;
+          errors += 1;
+          expect(Object.keys(response.content), `${method} ${path} ${status}`).toEqual(['application/problem+json']);
+        }
+      }
+    }
+    expect(errors).toBeGreaterThan(50);
+  });
 });
 
 describe('API_TOKENS', () => {
