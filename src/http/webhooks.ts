@@ -16,6 +16,7 @@ import {
   EndpointList,
   EndpointParams,
   MessageParams,
+  RetryBody,
 } from '../webhooks/schemas.js';
 import { problems } from './schemas.js';
 
@@ -113,12 +114,18 @@ const webhookRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/webhooks/:id/deliveries/:messageId/retry',
     {
       config: { role: 'admin' },
+      // No body at all is the plain way to ask: checked as `{}`, so only an unknown field is refused.
+      preValidation: (request, _reply, done) => {
+        request.body ??= {};
+        done();
+      },
       schema: {
         summary: 'Send a failed message again',
         description:
           'The message is pending again with a fresh retry schedule; it goes out as soon as the earlier messages of its call to this endpoint allow. 409 unless it is failed.',
         params: MessageParams,
-        response: { 202: Delivery, ...problems(400, 404, 409) },
+        body: RetryBody,
+        response: { 202: Delivery, ...problems(400, 404, 409, 413, 415) },
       },
     },
     async (request, reply) => {

@@ -81,6 +81,9 @@ export const MessageParams = Type.Object({
   messageId: Type.String({ pattern: MESSAGE_ID_PATTERN }),
 });
 
+/** The retry takes no options: a body, if one is sent, must be `{}` (an unknown field is a 400, as elsewhere). */
+export const RetryBody = Type.Object({}, { additionalProperties: false, description: 'Nothing, or {}' });
+
 export const MESSAGE_STATUSES = ['pending', 'delivered', 'failed'] as const;
 export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 
@@ -102,7 +105,8 @@ export const Delivery = Type.Object(
     status: StringEnum(MESSAGE_STATUSES),
     createdAt: Type.String({ format: 'date-time' }),
     nextAttemptAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
-      description: 'While pending: when it is attempted next (later while an earlier message of its call waits)',
+      description:
+        'While pending: the earliest time it may be attempted. A message also waits until the earlier messages of its call to this endpoint are delivered or failed, so one queued behind a retrying message shows a time already past',
     }),
     finishedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
     attempts: Type.Array(Attempt),

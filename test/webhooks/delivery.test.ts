@@ -279,7 +279,13 @@ describe('failures and retries', () => {
 
     // Retrying a failed message: pending again, a fresh schedule, delivered when the receiver is back.
     receiver.answer(() => ({ status: 200 }));
-    const retried = await post(app, `/v1/webhooks/${endpointId}/deliveries/${failed.id}/retry`, {});
+    const retryUrl = `/v1/webhooks/${endpointId}/deliveries/${failed.id}/retry`;
+    const unknownOption = await post(app, retryUrl, { force: true });
+    expect(unknownOption.statusCode).toBe(400);
+    expect(JSON.stringify(unknownOption.json().errors)).toContain('force');
+    expect((await deliveries(app, endpointId)).find((d) => d.id === failed.id)?.status).toBe('failed');
+    // No body at all (no content-type) is the plain way to ask.
+    const retried = await app.inject({ method: 'POST', url: retryUrl });
     expect(retried.statusCode, retried.body).toBe(202);
     expect(retried.json()).toMatchObject({ id: failed.id, status: 'pending' });
     await until(
