@@ -47,16 +47,16 @@ export default fp<AuthOptions>(
         throw new Error(`route ${route.method} ${url} declares no role (config.role, SPEC §6)`);
       }
       // The OpenAPI says who may call it and what a refusal looks like.
+      // A new schema object, not the declared one changed: the HEAD route Fastify adds for a GET
+      // starts from the same object, and changing it in place said the roles twice.
       if (route.schema) {
-        const roles = rolesThatMay(role).join(', ');
-        const rolesLine = `Roles: ${roles}.`;
-        // The HEAD route Fastify adds for a GET shares its schema: say it once.
-        if (!route.schema.description?.endsWith(rolesLine)) {
-          route.schema.description = [route.schema.description, rolesLine].filter(Boolean).join(' ');
-        }
-        route.schema.security = [{ bearer: [] }];
-        const response = (route.schema.response ?? {}) as Record<string, unknown>;
-        route.schema.response = { ...problems(401, 403, 429), ...response };
+        const { description, response } = route.schema;
+        route.schema = {
+          ...route.schema,
+          description: [description, `Roles: ${rolesThatMay(role).join(', ')}.`].filter(Boolean).join(' '),
+          security: [{ bearer: [] }],
+          response: { ...problems(401, 403, 429), ...((response ?? {}) as Record<string, unknown>) },
+        };
       }
     });
 
