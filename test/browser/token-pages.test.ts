@@ -51,8 +51,11 @@ describe('pages opened before the token is typed (Chromium)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** Opens the tab's address with no token, sees it refused, then types the token in the form. */
-  async function openThenLogIn(tab: string): Promise<{ page: Page; errors: string[] }> {
+  /**
+   * Opens the tab's address with no token, sees it refused, types the token in the form, then
+   * waits for what `loaded` looks for. The only console errors allowed are the 401s before it.
+   */
+  async function openedBeforeTheToken(tab: string, loaded: (page: Page) => Promise<unknown>): Promise<void> {
     const page = await browser.context.newPage();
     const errors: string[] = [];
     page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
@@ -62,54 +65,48 @@ describe('pages opened before the token is typed (Chromium)', () => {
     await waitForText(page, '#alerts .alert strong', /\(401\)/);
     await page.fill('#token-input', ADMIN);
     await page.click('#token-form button[type="submit"]');
-    return { page, errors };
+    await loaded(page);
+    await page.close();
+    expect(errors.every((e) => /status of 401/.test(e))).toBe(true);
   }
 
   it(
     'webhooks: the endpoint is listed',
-    async () => {
-      const { page, errors } = await openThenLogIn('webhooks');
-      await waitForText(page, `section.webhook[data-endpoint="${endpointId}"] h2`, 'http://127.0.0.1:9/hooks');
-      await page.close();
-      expect(errors.every((e) => /status of 401/.test(e))).toBe(true);
-    },
+    () =>
+      openedBeforeTheToken('webhooks', (page) =>
+        waitForText(page, `section.webhook[data-endpoint="${endpointId}"] h2`, 'http://127.0.0.1:9/hooks'),
+      ),
     SLOW,
   );
 
   it(
     'the supervisor desk: its stream goes live and the open escalation is listed',
-    async () => {
-      const { page, errors } = await openThenLogIn('supervisor');
-      await waitForText(page, '#escalations-stream', 'онлайн');
-      await waitForText(page, '#escalation-queue .escalation-topic', 'ипотека на дачу');
-      await page.close();
-      expect(errors.every((e) => /status of 401/.test(e))).toBe(true);
-    },
+    () =>
+      openedBeforeTheToken('supervisor', async (page) => {
+        await waitForText(page, '#escalations-stream', 'онлайн');
+        await waitForText(page, '#escalation-queue .escalation-topic', 'ипотека на дачу');
+      }),
     SLOW,
   );
 
   it(
     'the adherence report: the table has the call',
-    async () => {
-      const { page, errors } = await openThenLogIn('reports');
-      await page.waitForSelector('#reports-view[data-loaded]', { state: 'attached', timeout: 15_000 });
-      // The totals row: its first figure is the calls started in the period.
-      await waitForText(page, '#adherence-table tfoot tr td:nth-of-type(1)', '1');
-      await page.close();
-      expect(errors.every((e) => /status of 401/.test(e))).toBe(true);
-    },
+    () =>
+      openedBeforeTheToken('reports', async (page) => {
+        await page.waitForSelector('#reports-view[data-loaded]', { state: 'attached', timeout: 15_000 });
+        // The totals row: its first figure is the calls started in the period.
+        await waitForText(page, '#adherence-table tfoot tr td:nth-of-type(1)', '1');
+      }),
     SLOW,
   );
 
   it(
     'the flow-test page: the shipped scenarios and the current script version are offered',
-    async () => {
-      const { page, errors } = await openThenLogIn('try');
-      await expect.poll(() => page.locator('#try-scenario option').count(), { timeout: 15_000 }).toBeGreaterThan(1);
-      await waitForText(page, '#try-script option[value="current"]', /\(v\d+\)/);
-      await page.close();
-      expect(errors.every((e) => /status of 401/.test(e))).toBe(true);
-    },
+    () =>
+      openedBeforeTheToken('try', async (page) => {
+        await expect.poll(() => page.locator('#try-scenario option').count(), { timeout: 15_000 }).toBeGreaterThan(1);
+        await waitForText(page, '#try-script option[value="current"]', /\(v\d+\)/);
+      }),
     SLOW,
   );
 });
